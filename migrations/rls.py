@@ -1,0 +1,56 @@
+"""PostgreSQL row-level security: the application role and per-table tenant policies."""
+
+from alembic import op
+
+APP_ROLE = "lianxin_app"
+
+_READ = (
+    "current_setting('lianxin.system', true) = 'on' OR tenant_id = ANY ("
+    "string_to_array(NULLIF(current_setting('lianxin.tenant_ids', true), ''), ',')::int[])"
+)
+_WRITE = (
+    "current_setting('lianxin.system', true) = 'on' OR "
+    "tenant_id = NULLIF(current_setting('lianxin.write_tenant', true), '')::int"
+)
+
+
+def _is_postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def ensure_app_role() -> None:
+    """Create the non-owner application role (cluster-wide, so only when missing) and grant it."""
+    if not _is_postgres():
+        return
+    op.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+        f"THEN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; END IF; END $$"
+    )
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+    op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
+
+
+def enable(table: str, nullable_tenant: bool = False) -> None:
+    """Tenant isolation on table, forced even for the owner."""
+    if not _is_postgres():
+        return
+    write = f"tenant_id IS NULL OR {_WRITE}" if nullable_tenant else _WRITE
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({_READ})")
+    op.execute(f"CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({write})")
+    op.execute(
+        f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({_WRITE}) WITH CHECK ({_WRITE})"
+    )
+    op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({_WRITE})")
+
+
+def disable(table: str) -> None:
+    """Undo enable()."""
+    if not _is_postgres():
+        return
+    for policy in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete"):
+        op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

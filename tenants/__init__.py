@@ -1,0 +1,1 @@
+"""Tenancy for Lianxin: townships are tenants; nothing here imports webapp or notifications."""

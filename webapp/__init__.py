@@ -1,0 +1,99 @@
+"""Lianxin web application: create_app() builds it; importing this module does nothing else."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user, logout_user
+
+from webapp.config import from_env
+from webapp.crypto import keyring
+from webapp.extensions import babel, csrf, db, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; config overrides what the environment says."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = from_env(Path(app.instance_path))
+    settings.update(config or {})
+    app.config.update(settings)
+    keyring.configure(app.config["DATA_KEYS"], app.config["INDEX_KEY"])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "strong"
+
+    from webapp import templating, tenancy
+    from webapp.errors import register_error_handlers
+
+    tenancy.init_app(app)
+    templating.init_app(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _install_session_timeouts(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    from workers.celery_app import celery_init_app
+
+    celery_init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.api import init_api
+    from webapp.audit.views import bp as audit_bp
+    from webapp.auth.views import bp as auth_bp
+    from webapp.branches.views import bp as branches_bp
+    from webapp.county.views import bp as county_bp
+    from webapp.health import bp as health_bp
+    from webapp.home.views import bp as home_bp
+    from webapp.home.views import township_bp
+    from webapp.members.views import bp as members_bp
+    from webapp.reports.views import bp as reports_bp
+
+    for bp in (
+        auth_bp,
+        home_bp,
+        township_bp,
+        branches_bp,
+        members_bp,
+        reports_bp,
+        audit_bp,
+        county_bp,
+        health_bp,
+    ):
+        app.register_blueprint(bp)
+    init_api(app)
+
+
+def _select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in ("zh_CN", "en") else "zh_CN"
+
+
+def _install_session_timeouts(app: Flask) -> None:
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+
+    @app.before_request
+    def _enforce_timeouts() -> Any:
+        if request.endpoint in ("static", "health.healthz") or not current_user.is_authenticated:
+            return None
+        if request.path.startswith("/api/"):
+            return None
+        now = datetime.now(UTC).timestamp()
+        login_at = session.get("login_at", 0)
+        seen_at = session.get("seen_at", 0)
+        if now - login_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
+            logout_user()
+            session.clear()
+            flash("登录已超时，请重新登录", "warning")
+            return redirect(url_for("auth.login", next=request.full_path))
+        session["seen_at"] = now
+        return None

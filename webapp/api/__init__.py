@@ -1,0 +1,61 @@
+"""JSON API under /api/v1 (flask-smorest), with its OpenAPI document at /api/v1/openapi.json."""
+
+from typing import Any
+
+from flask import Flask, g, request
+from flask_smorest import Api, Blueprint, abort
+
+from webapp.extensions import csrf, db
+
+api = Api()
+
+TOKEN_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+
+
+def authenticate() -> None:
+    """Every API request carries a Bearer token of an active user."""
+    from webapp.auth.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        abort(401, message="缺少或无效的API令牌（Authorization: Bearer <令牌>）")
+    g.api_user = user
+
+
+def api_blueprint(
+    name: str, import_name: str, url_prefix: str, township: bool = False
+) -> Blueprint:
+    """An API blueprint; township=True mounts it under /api/v1/t/<slug> in that township's scope."""
+    prefix = "/api/v1" + ("/t/<slug>" if township else "") + url_prefix
+    bp = Blueprint(name, import_name, url_prefix=prefix)
+    bp.before_request(authenticate)
+    if township:
+        from webapp.tenancy import enter_township_for
+
+        @bp.url_value_preprocessor
+        def _pull(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+            g.slug = (values or {}).pop("slug", None)
+
+        @bp.before_request
+        def _enter() -> None:
+            enter_township_for(g.api_user, g.slug)
+
+    return bp
+
+
+def init_api(app: Flask) -> None:
+    """Bind the API and its blueprints; the API uses tokens, not cookies, so no CSRF."""
+    from webapp.api import branches, members, townships
+
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": TOKEN_SCHEME},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    for module in (townships, branches, members):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp)

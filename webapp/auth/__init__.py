@@ -1,0 +1,1 @@
+"""Login, logout, users, roles, API tokens and the permission matrix."""

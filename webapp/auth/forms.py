@@ -1,0 +1,32 @@
+"""Login, password and token forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    """用户名 + 密码."""
+
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    """修改密码."""
+
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
+    new = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=256)])
+    confirm = PasswordField(
+        "确认新密码",
+        validators=[DataRequired("请再次输入新密码"), EqualTo("new", "两次输入的新密码不一致")],
+    )
+
+
+class TokenForm(FlaskForm):
+    """新建API令牌."""
+
+    name = StringField(
+        "令牌名称",
+        validators=[DataRequired("请填写令牌名称"), Length(max=64, message="名称不超过64个字符")],
+    )

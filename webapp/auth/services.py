@@ -1,0 +1,184 @@
+"""Authentication writes: password hashing, throttled login, password change, API tokens."""
+
+import hashlib
+import secrets
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from tenants.context import tenant_context
+from tenants.db import utcnow
+from webapp.audit.services import record
+from webapp.auth.models import ApiToken, LoginAttempt, Role, User
+
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+MIN_PASSWORD_LENGTH = 8
+
+
+class AuthError(ValueError):
+    """A login, password or token problem, with a message for the user and the field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failures, in what window, before logins are refused."""
+
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+
+def _home(user: User) -> AbstractContextManager[object]:
+    """The user's own township scope, for audit entries written outside any township page."""
+    return tenant_context(user.tenant_id) if user.tenant_id is not None else nullcontext()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True when password matches; never raises for a bad hash."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _recent_failures(session: Session, username: str, ip: str, policy: LoginPolicy) -> int:
+    since = utcnow() - timedelta(minutes=policy.lock_minutes)
+    stmt = select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.at >= since, or_(LoginAttempt.username == username, LoginAttempt.ip == ip)
+    )
+    return session.scalar(stmt) or 0
+
+
+def do_login(session: Session, username: str, password: str, ip: str, policy: LoginPolicy) -> User:
+    """The user for these credentials, or AuthError; failures are counted and throttled."""
+    username = username.strip()
+    if _recent_failures(session, username, ip, policy) >= policy.max_failures:
+        raise AuthError(f"登录失败次数过多，请 {policy.lock_minutes} 分钟后再试")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not verify_password(user, password) or not user.is_active:
+        session.add(LoginAttempt(username=username, ip=ip))
+        session.commit()
+        raise AuthError("用户名或密码不正确")
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    with _home(user):
+        record(session, user, "auth.login", "user", user.id, tenant_id=user.tenant_id, ip=ip)
+        session.commit()
+    return user
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位"
+    if password.isdigit() or password.isalpha():
+        return "密码需同时包含字母和数字"
+    return None
+
+
+def do_change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change the password and end every other session of the user."""
+    if not verify_password(user, current):
+        raise AuthError("当前密码不正确", field="current")
+    problem = password_problem(new)
+    if problem:
+        raise AuthError(problem)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    user.password_changed_at = utcnow()
+    with _home(user):
+        record(session, user, "auth.password_changed", "user", user.id, tenant_id=user.tenant_id)
+        session.commit()
+
+
+def do_create_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    tenant_id: int | None = None,
+    county_id: int | None = None,
+    branch_id: int | None = None,
+    member_id: int | None = None,
+) -> User:
+    """Create an account (no commit: the caller owns the transaction)."""
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        role=role,
+        tenant_id=tenant_id,
+        county_id=county_id,
+        branch_id=branch_id,
+        member_id=member_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def do_create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token; the clear text is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise AuthError("令牌名称不能为空，且不超过64个字符")
+    clear = "lx_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, prefix=clear[:10], token_hash=_digest(clear))
+    session.add(token)
+    session.flush()
+    with _home(user):
+        record(
+            session,
+            user,
+            "token.created",
+            "api_token",
+            token.id,
+            tenant_id=user.tenant_id,
+            after={"name": name, "prefix": token.prefix},
+        )
+        session.commit()
+    return token, clear
+
+
+def do_revoke_token(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise AuthError("令牌不存在")
+    token.revoked_at = utcnow()
+    with _home(user):
+        record(session, user, "token.revoked", "api_token", token.id, tenant_id=user.tenant_id)
+        session.commit()
+
+
+def user_for_token(session: Session, clear: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(clear), ApiToken.revoked_at.is_(None))
+    )
+    if token is None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Party branches (党支部), including temporary mobile branches."""

@@ -1,0 +1,253 @@
+"""The `lianxin` command: run everything, or one part; migrations; demo data; accounts and tokens."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from flask import Flask
+from sqlalchemy import select
+
+from migrations import alembic_config
+from tenants.context import system_context_unsafe
+from tenants.models import CoordinatorAssignment, County, Township
+from webapp import create_app
+from webapp.auth.models import Role, User
+from webapp.extensions import db
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+def _embedded_redis(app: Flask) -> subprocess.Popen[bytes] | None:
+    if not app.config["REDIS_EMBEDDED"]:
+        return None
+    from webapp.embedded import ensure_embedded_redis
+
+    return ensure_embedded_redis(Path(app.instance_path))
+
+
+@click.group()
+def main() -> None:
+    """连心 Lianxin: mobile party member management."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default head)."""
+    app = _app()
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default one step)."""
+    app = _app()
+    command.downgrade(alembic_config(app.config["DATABASE_URL"]), revision)
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Only when no township exists yet.")
+def demo(if_empty: bool) -> None:
+    """Load the demo county, townships, branches, members and a login for each role."""
+    from webapp.demo import DEMO_LOGINS, load_demo
+
+    app = _app()
+    with app.app_context(), system_context_unsafe():
+        if if_empty and db.session.scalar(select(Township.id).limit(1)) is not None:
+            click.echo("demo data already present")
+            return
+        load_demo(db.session)
+    click.echo(f"demo data loaded; logins (password: {DEMO_LOGINS[0][2]}):")
+    for username, label, _ in DEMO_LOGINS:
+        click.echo(f"  {username:<14} {label}")
+
+
+@main.command("create-county")
+@click.option("--name", required=True)
+@click.option("--code", required=True, help="6-digit GB/T 2260 code")
+def create_county(name: str, code: str) -> None:
+    """Create a county."""
+    from webapp.townships import do_create_county
+
+    app = _app()
+    with app.app_context(), system_context_unsafe():
+        county = do_create_county(db.session, None, name, code)
+    click.echo(f"county {county.id} created")
+
+
+@main.command("create-township")
+@click.option("--county-code", required=True)
+@click.option("--name", required=True)
+@click.option("--slug", required=True)
+@click.option("--code", "division_code", required=True, help="6-digit county-level division code")
+def create_township(county_code: str, name: str, slug: str, division_code: str) -> None:
+    """Create a township (a tenant)."""
+    from webapp.townships import do_create_township
+
+    app = _app()
+    with app.app_context(), system_context_unsafe():
+        county = db.session.scalar(select(County).where(County.code == county_code))
+        if county is None:
+            raise click.ClickException(f"no county with code {county_code}")
+        data = {"name": name, "slug": slug, "division_code": division_code, "county_id": county.id}
+        township = do_create_township(db.session, None, data)
+    click.echo(f"township {township.slug} created")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--township", "slug", default=None, help="slug, for township roles")
+@click.option("--county-code", default=None, help="for county coordinators")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(
+    username: str,
+    display_name: str,
+    role: str,
+    slug: str | None,
+    county_code: str | None,
+    password: str,
+) -> None:
+    """Create an account; a coordinator is assigned every township of their county."""
+    from webapp.auth.services import do_create_user, password_problem
+
+    if problem := password_problem(password):
+        raise click.ClickException(problem)
+    app = _app()
+    with app.app_context(), system_context_unsafe():
+        township = (
+            db.session.scalar(select(Township).where(Township.slug == slug)) if slug else None
+        )
+        county = (
+            db.session.scalar(select(County).where(County.code == county_code))
+            if county_code
+            else None
+        )
+        user = do_create_user(
+            db.session,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=Role(role),
+            tenant_id=township.id if township else None,
+            county_id=county.id if county else None,
+        )
+        if county is not None:
+            for t in county.townships:
+                db.session.add(CoordinatorAssignment(user_id=user.id, township_id=t.id))
+        db.session.commit()
+    click.echo(f"user {username} created")
+
+
+@main.command("create-token")
+@click.option("--username", required=True)
+@click.option("--name", default="cli")
+def create_token(username: str, name: str) -> None:
+    """Create an API token and print it once."""
+    from webapp.auth.services import do_create_token
+
+    app = _app()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        _, clear = do_create_token(db.session, user, name)
+    click.echo(clear)
+
+
+@main.command()
+def permissions() -> None:
+    """Print the permission matrix as Markdown (docs/permissions.md)."""
+    from webapp.auth.permissions import render_markdown
+
+    click.echo(render_markdown(), nl=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def web(host: str, port: int) -> None:
+    """The web server alone (development server; production uses gunicorn webapp.wsgi:app)."""
+    app = _app()
+    _embedded_redis(app)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--concurrency", default=2, type=int)
+def worker(concurrency: int) -> None:
+    """A Celery worker."""
+    app = _app()
+    _embedded_redis(app)
+    celery_app = app.extensions["celery"]
+    celery_app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "-Q",
+            app.config["CELERY_QUEUE"],
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@main.command()
+def beat() -> None:
+    """Celery beat, the scheduler."""
+    app = _app()
+    _embedded_redis(app)
+    schedule = Path(app.instance_path) / "celerybeat-schedule"
+    app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def run(host: str, port: int) -> None:
+    """Migrate, load demo data on first run, then web + worker + beat until Ctrl-C."""
+    from webapp.demo import DEMO_LOGINS
+
+    app = _app()
+    redis_proc = _embedded_redis(app)
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+    exe = [sys.executable, "-m", "webapp.cli"]
+    subprocess.run([*exe, "demo", "--if-empty"], check=True)
+    children = [subprocess.Popen([*exe, "worker"]), subprocess.Popen([*exe, "beat"])]
+    click.secho(f"\n  连心 Lianxin is running: http://{host}:{port}/", fg="green", bold=True)
+    click.echo(f"  demo logins (password {DEMO_LOGINS[0][2]}):")
+    for username, label, _ in DEMO_LOGINS:
+        click.echo(f"    {username:<14} {label}")
+    click.echo("  Ctrl-C stops web, worker and beat.\n")
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

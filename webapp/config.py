@@ -1,0 +1,92 @@
+"""Settings from the environment, with embedded defaults that need no servers."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from webapp.crypto import load_or_create_dev_keys
+
+
+class ConfigError(RuntimeError):
+    """A setting required in this mode is missing."""
+
+
+def _instance_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def embedded_redis_socket(instance: Path) -> Path:
+    """Where the embedded Redis listens when REDIS_URL is not set."""
+    return instance / "redis.sock"
+
+
+def from_env(instance: Path) -> dict[str, Any]:
+    """The whole configuration, read from os.environ."""
+    env = os.environ.get("LIANXIN_ENV", "development")
+    production = env == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when LIANXIN_ENV=production")
+        secret = _instance_secret(instance)
+    data_keys = os.environ.get("LIANXIN_DATA_KEYS")
+    index_key = os.environ.get("LIANXIN_INDEX_KEY")
+    if not (data_keys and index_key):
+        if production:
+            raise ConfigError("LIANXIN_DATA_KEYS and LIANXIN_INDEX_KEY must be set in production")
+        material = load_or_create_dev_keys(instance / "keys.json")
+        data_keys = ",".join(material["data_keys"])
+        index_key = material["index_key"]
+    redis_url = os.environ.get("REDIS_URL") or (f"redis+socket://{embedded_redis_socket(instance)}")
+    return {
+        "LIANXIN_ENV": env,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'lianxin.db'}"),
+        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "lianxin_app"),
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),
+        "REDIS_URL": redis_url,
+        "REDIS_EMBEDDED": not os.environ.get("REDIS_URL"),
+        "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "lianxin"),
+        "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "DATA_KEYS": [k.strip() for k in data_keys.split(",") if k.strip()],
+        "INDEX_KEY": index_key,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "lianxin@localhost"),
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "dev"),
+        "SMS_ACCESS_KEY": os.environ.get("SMS_ACCESS_KEY", ""),
+        "SMS_SECRET": os.environ.get("SMS_SECRET", ""),
+        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
+        "SMS_ENDPOINT": os.environ.get("SMS_ENDPOINT", ""),
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", 15),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "API_TITLE": "Lianxin API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

@@ -1,0 +1,1 @@
+"""The county coordinator's view: the townships assigned to them."""

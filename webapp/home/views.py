@@ -1,0 +1,55 @@
+"""/ sends each user to their township (or the township picker); /t/<slug>/ is the township home."""
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from webapp.audit.services import township_log
+from webapp.auth.access import accessible_townships
+from webapp.auth.permissions import branch_limit, can
+from webapp.branches.models import Branch, BranchKind
+from webapp.extensions import db
+from webapp.members.models import Member
+from webapp.tenancy import township_blueprint
+
+bp = Blueprint("home", __name__)
+township_bp = township_blueprint("township", __name__)
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    """Straight to the only township, or to the picker when there are several."""
+    townships = accessible_townships(db.session, current_user)
+    if len(townships) == 1:
+        return redirect(url_for("township.home", slug=townships[0].slug))
+    return redirect(url_for("county.townships"))
+
+
+def _township_figures() -> dict[str, int]:
+    limit = branch_limit(current_user, "member.view")
+    members = select(func.count(Member.id))
+    if limit is not None:
+        members = members.where(Member.branch_id == limit)
+    return {
+        "branches": db.session.scalar(select(func.count(Branch.id))) or 0,
+        "mobile_branches": db.session.scalar(
+            select(func.count(Branch.id)).where(Branch.kind == BranchKind.MOBILE)
+        )
+        or 0,
+        "members": db.session.scalar(members) if can(current_user, "member.view") else 0,
+    }
+
+
+@township_bp.route("/")
+def home() -> Any:
+    """乡镇首页: figures, shortcuts and recent changes."""
+    recent = []
+    if can(current_user, "audit.view"):
+        recent = db.session.scalars(township_log(g.township.id).limit(8)).all()
+    own = db.session.get(Member, current_user.member_id) if current_user.member_id else None
+    return render_template(
+        "home/township.html", figures=_township_figures(), recent=recent, own=own
+    )

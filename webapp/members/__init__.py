@@ -1,0 +1,1 @@
+"""Party members (党员) on a branch's register."""

@@ -1,0 +1,94 @@
+"""Member: one person on a branch's register; the ID number is encrypted with a blind index."""
+
+import enum
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tenants.db import Base, Timestamped, str_enum
+from tenants.scoping import TenantScoped
+from webapp.branches.models import Branch
+from webapp.crypto import EncryptedString, keyring
+from webapp.idnumber import mask_id_number, mask_phone
+
+
+class Gender(enum.StrEnum):
+    """性别."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class MemberStatus(enum.StrEnum):
+    """Where the member stands on the register."""
+
+    FULL = "full"
+    PROBATIONARY = "probationary"
+    TRANSFERRED_OUT = "transferred_out"
+    DECEASED = "deceased"
+
+
+GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+STATUS_LABELS = {
+    MemberStatus.FULL: "正式党员",
+    MemberStatus.PROBATIONARY: "预备党员",
+    MemberStatus.TRANSFERRED_OUT: "已转出",
+    MemberStatus.DECEASED: "已去世",
+}
+
+
+class Member(TenantScoped, Timestamped, Base):
+    """党员."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("tenant_id", "id_number_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender, 8))
+    birth_date: Mapped[date]
+    ethnicity: Mapped[str] = mapped_column(String(16), default="汉族")
+    id_number: Mapped[str] = mapped_column(EncryptedString())
+    id_number_index: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    join_date: Mapped[date]
+    status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus, 20), default=MemberStatus.FULL
+    )
+
+    branch: Mapped[Branch] = relationship()
+
+    AUDIT_FIELDS = (
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "branch_id",
+        "email",
+        "join_date",
+        "status",
+    )
+
+    def set_id_number(self, value: str) -> None:
+        """Store the encrypted number and its blind index together."""
+        self.id_number = value
+        self.id_number_index = keyring.blind_index(value)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def gender_label(self) -> str:
+        return GENDER_LABELS[self.gender]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]

@@ -1,0 +1,93 @@
+"""Every rule a member record must satisfy, in one place for the form, the API and imports."""
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.branches.models import Branch
+from webapp.crypto import keyring
+from webapp.idnumber import birth_date_of, id_number_problem, normalize
+from webapp.members.models import Gender, Member, MemberStatus
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class MemberInvalid(ValueError):
+    """Field name -> Chinese message; nothing was written."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def member_problems(
+    session: Session, data: dict[str, Any], member_id: int | None = None
+) -> dict[str, str]:
+    """Field -> message for everything wrong with data; empty when it may be saved."""
+    errors: dict[str, str] = {}
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors["name"] = "请填写姓名"
+    elif len(name) > 32:
+        errors["name"] = "姓名不能超过32个字符"
+    if data.get("gender") not in {g.value for g in Gender}:
+        errors["gender"] = "请选择性别"
+    if data.get("status") not in {s.value for s in MemberStatus}:
+        errors["status"] = "请选择党员状态"
+    id_number = normalize(data.get("id_number") or "")
+    problem = id_number_problem(id_number) if id_number else "请填写身份证号"
+    if problem:
+        errors["id_number"] = problem
+    born, joined = data.get("birth_date"), data.get("join_date")
+    today = date.today()
+    if not isinstance(born, date):
+        errors["birth_date"] = "请填写出生日期"
+    elif born > today:
+        errors["birth_date"] = "出生日期不能晚于今天"
+    elif not problem and birth_date_of(id_number) != born:
+        errors["birth_date"] = "出生日期与身份证号不一致"
+    if not isinstance(joined, date):
+        errors["join_date"] = "请填写入党日期"
+    elif joined > today:
+        errors["join_date"] = "入党日期不能晚于今天"
+    elif isinstance(born, date) and _age_on(born, joined) < 18:
+        errors["join_date"] = "入党时应年满18周岁，请核对入党日期"
+    phone = (data.get("phone") or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = "手机号应为11位数字，以1开头"
+    email = (data.get("email") or "").strip()
+    if email and not EMAIL_RE.match(email):
+        errors["email"] = "电子邮箱格式不正确"
+    branch_id = data.get("branch_id")
+    if branch_id is None or session.get(Branch, branch_id) is None:
+        errors["branch_id"] = "请选择本乡镇的支部"
+    if not problem and "id_number" not in errors:
+        dup = session.scalar(
+            select(Member).where(Member.id_number_index == keyring.blind_index(id_number))
+        )
+        if dup is not None and dup.id != member_id:
+            errors["id_number"] = f"该身份证号已登记（党员：{dup.name}）"
+    return errors
+
+
+def clean_member_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Normalized values ready to assign to a Member."""
+    return {
+        "name": data["name"].strip(),
+        "gender": Gender(data["gender"]),
+        "birth_date": data["birth_date"],
+        "ethnicity": (data.get("ethnicity") or "汉族").strip() or "汉族",
+        "phone": (data.get("phone") or "").strip(),
+        "email": (data.get("email") or "").strip(),
+        "join_date": data["join_date"],
+        "branch_id": int(data["branch_id"]),
+        "status": MemberStatus(data["status"]),
+    }

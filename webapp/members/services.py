@@ -1,0 +1,96 @@
+"""Member writes and reads: create, update, reveal (audited) and the scoped list."""
+
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from tenants.models import Township
+from webapp.audit.services import record, snapshot
+from webapp.crypto import keyring
+from webapp.idnumber import id_number_problem, normalize
+from webapp.members.models import Member, MemberStatus
+from webapp.members.rules import MemberInvalid, clean_member_data, member_problems
+
+
+def _audit_view(member: Member) -> dict[str, Any]:
+    view = snapshot(member, Member.AUDIT_FIELDS)
+    view["id_number"] = member.id_number_masked
+    view["phone"] = member.phone_masked
+    return view
+
+
+def do_create_member(
+    session: Session, actor: Any, township: Township, data: dict[str, Any]
+) -> Member:
+    """Validate and create a member, or raise MemberInvalid and write nothing."""
+    errors = member_problems(session, data)
+    if errors:
+        raise MemberInvalid(errors)
+    member = Member(tenant_id=township.id, **clean_member_data(data))
+    member.set_id_number(normalize(data["id_number"]))
+    session.add(member)
+    session.flush()
+    record(
+        session,
+        actor,
+        "member.created",
+        "member",
+        member.id,
+        tenant_id=township.id,
+        after=_audit_view(member),
+    )
+    session.commit()
+    return member
+
+
+def do_update_member(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> Member:
+    """Validate and change a member; the audit entry keeps before and after (masked)."""
+    errors = member_problems(session, data, member_id=member.id)
+    if errors:
+        raise MemberInvalid(errors)
+    before = _audit_view(member)
+    for key, value in clean_member_data(data).items():
+        setattr(member, key, value)
+    new_number = normalize(data["id_number"])
+    if new_number != member.id_number:
+        member.set_id_number(new_number)
+    record(
+        session,
+        actor,
+        "member.updated",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        before=before,
+        after=_audit_view(member),
+    )
+    session.commit()
+    return member
+
+
+def do_reveal_member(session: Session, actor: Any, member: Member, ip: str | None) -> Member:
+    """Record that actor saw the unmasked ID and phone numbers."""
+    record(
+        session, actor, "member.revealed", "member", member.id, tenant_id=member.tenant_id, ip=ip
+    )
+    session.commit()
+    return member
+
+
+def list_members(
+    search: str = "", branch_id: int | None = None, status: str = ""
+) -> Select[tuple[Member]]:
+    """Members in scope, by name, exact ID number (via the blind index) or phone."""
+    stmt = select(Member)
+    search = search.strip()
+    if search:
+        clauses = [Member.name.contains(search), Member.phone == search]
+        if id_number_problem(search) is None:
+            clauses.append(Member.id_number_index == keyring.blind_index(normalize(search)))
+        stmt = stmt.where(or_(*clauses))
+    if branch_id is not None:
+        stmt = stmt.where(Member.branch_id == branch_id)
+    if status in {s.value for s in MemberStatus}:
+        stmt = stmt.where(Member.status == MemberStatus(status))
+    return stmt.order_by(Member.name, Member.id)

@@ -1,0 +1,127 @@
+"""Member pages: list with search and pages, detail, create, edit, reveal (audited), history."""
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tenants.access import get_in_tenant
+from webapp.audit.services import entity_log
+from webapp.auth.decorators import require
+from webapp.auth.permissions import branch_limit, can
+from webapp.branches.services import branch_options
+from webapp.extensions import db
+from webapp.members.forms import MemberForm
+from webapp.members.models import Member
+from webapp.members.rules import MemberInvalid
+from webapp.members.services import (
+    do_create_member,
+    do_reveal_member,
+    do_update_member,
+    list_members,
+)
+from webapp.pagination import paginate
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("members", __name__, "/members")
+
+
+def _visible_member(member_id: int, action: str = "member.view") -> Member:
+    member = get_in_tenant(db.session, Member, member_id)
+    if not can(current_user, action, member.branch_id):
+        abort(404)
+    return member
+
+
+def _form(member: Member | None = None) -> MemberForm:
+    form = MemberForm(obj=member)
+    options = branch_options(db.session)
+    limit = branch_limit(current_user, "member.create")
+    form.branch_id.choices = [(i, n) for i, n in options if limit is None or i == limit]
+    return form
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/")
+@require("member.view")
+def index() -> Any:
+    """党员列表."""
+    q, status = request.args.get("q", ""), request.args.get("status", "")
+    limit = branch_limit(current_user, "member.view")
+    branch = limit if limit is not None else _int_arg("branch")
+    page = paginate(db.session, list_members(q, branch, status))
+    return render_template(
+        "members/index.html",
+        page=page,
+        q=q,
+        status=status,
+        branch=branch,
+        branches=branch_options(db.session),
+    )
+
+
+def _save(form: MemberForm, member: Member | None) -> Any:
+    data = form.data_for_service()
+    if member is not None and not (data.get("id_number") or "").strip():
+        data["id_number"] = member.id_number
+    if not can(current_user, "member.create", data.get("branch_id")):
+        form.attach_errors({"branch_id": "您只能登记本支部的党员"})
+        return None
+    try:
+        if member is None:
+            return do_create_member(db.session, current_user, g.township, data)
+        return do_update_member(db.session, current_user, member, data)
+    except MemberInvalid as exc:
+        db.session.rollback()
+        form.attach_errors(exc.errors)
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("member.create")
+def create() -> Any:
+    """新增党员."""
+    form = _form()
+    if form.validate_on_submit() and (member := _save(form, None)) is not None:
+        flash(f"已登记党员：{member.name}", "success")
+        return redirect(url_for(".show", member_id=member.id))
+    status = 422 if form.errors else 200
+    return render_template("members/form.html", form=form, member=None), status
+
+
+@bp.route("/<int:member_id>")
+@require("member.view")
+def show(member_id: int) -> Any:
+    """党员详情 (numbers masked)."""
+    member = _visible_member(member_id)
+    history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(20)).all()
+    return render_template("members/show.html", member=member, revealed=False, history=history)
+
+
+@bp.route("/<int:member_id>/reveal", methods=["POST"])
+@require("member.reveal")
+def reveal(member_id: int) -> Any:
+    """Show the full ID and phone numbers, once, with an audit entry."""
+    member = _visible_member(member_id, "member.reveal")
+    do_reveal_member(db.session, current_user, member, request.remote_addr)
+    history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(20)).all()
+    return render_template("members/show.html", member=member, revealed=True, history=history)
+
+
+@bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
+@require("member.update")
+def edit(member_id: int) -> Any:
+    """修改党员."""
+    member = _visible_member(member_id, "member.update")
+    form = _form(member)
+    if request.method == "GET":
+        form.id_number.data = ""
+    if form.validate_on_submit() and _save(form, member) is not None:
+        flash("党员信息已保存", "success")
+        return redirect(url_for(".show", member_id=member.id))
+    status = 422 if form.errors else 200
+    return render_template("members/form.html", form=form, member=member), status

@@ -1,0 +1,79 @@
+"""Reports: ask for a roster PDF, watch its progress, download it."""
+
+from typing import Any
+
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tenants.access import get_in_tenant
+from webapp.audit.services import record
+from webapp.auth.decorators import require
+from webapp.auth.permissions import branch_limit
+from webapp.branches.services import branch_options
+from webapp.extensions import db
+from webapp.pagination import paginate
+from webapp.reports.models import Report, ReportStatus
+from webapp.reports.services import do_request_roster, list_reports
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("reports", __name__, "/reports")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require("report.request")
+def index() -> Any:
+    """报表: list, and ask for a new roster."""
+    limit = branch_limit(current_user, "report.request")
+    options = [(i, n) for i, n in branch_options(db.session) if limit is None or i == limit]
+    if request.method == "POST":
+        raw = request.form.get("branch_id", "")
+        branch_id = int(raw) if raw.isdigit() else None
+        if (limit is not None and branch_id != limit) or (
+            branch_id is not None and branch_id not in {i for i, _ in options}
+        ):
+            flash("请选择您有权查看的支部", "error")
+            return redirect(url_for(".index"))
+        report = do_request_roster(db.session, current_user, g.township, branch_id)
+        flash("已提交，正在后台生成，完成后可下载", "success")
+        return redirect(url_for(".show", report_id=report.id))
+    page = paginate(db.session, list_reports())
+    return render_template("reports/index.html", page=page, options=options, whole=limit is None)
+
+
+@bp.route("/<int:report_id>")
+@require("report.request")
+def show(report_id: int) -> Any:
+    """One report's progress (JSON with ?format=json for the progress bar)."""
+    report = get_in_tenant(db.session, Report, report_id)
+    if request.args.get("format") == "json":
+        return jsonify(
+            status=report.status.value,
+            label=report.status_label,
+            progress=report.progress,
+            pages=report.pages,
+        )
+    return render_template("reports/show.html", report=report)
+
+
+@bp.route("/<int:report_id>/download")
+@require("report.request")
+def download(report_id: int) -> Any:
+    """The PDF, with an audit entry (rosters carry personal data)."""
+    report = get_in_tenant(db.session, Report, report_id)
+    if report.status != ReportStatus.DONE or report.pdf is None:
+        abort(404)
+    record(
+        db.session,
+        current_user,
+        "report.downloaded",
+        "report",
+        report.id,
+        tenant_id=report.tenant_id,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return Response(
+        report.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=roster-{report.id}.pdf"},
+    )

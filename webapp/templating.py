@@ -1,0 +1,44 @@
+"""Template helpers: permission checks, local times, readable audit actions."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+from flask_login import current_user
+
+from webapp.auth.permissions import can
+
+ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.password_changed": "修改密码",
+    "token.created": "新建API令牌",
+    "token.revoked": "吊销API令牌",
+    "branch.created": "新建支部",
+    "branch.updated": "修改支部",
+    "branch.deleted": "删除支部",
+    "member.created": "登记党员",
+    "member.updated": "修改党员信息",
+    "member.revealed": "查看完整身份证号/手机号",
+    "report.requested": "申请生成报表",
+    "report.rendered": "报表已生成",
+    "report.downloaded": "下载报表",
+}
+
+
+def _localtime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    township = getattr(g, "township", None)
+    zone = ZoneInfo(township.timezone if township else "Asia/Shanghai")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    """Register globals and filters."""
+    app.jinja_env.globals["can"] = lambda action, branch_id=None: (
+        current_user.is_authenticated and can(current_user, action, branch_id)
+    )
+    app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.filters["action_label"] = lambda action: ACTION_LABELS.get(action, action)

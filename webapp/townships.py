@@ -1,0 +1,91 @@
+"""Township and county writes (platform level): create and update, with audit entries."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenants.context import system_context_unsafe
+from tenants.models import County, Township
+from webapp.audit.services import record, snapshot
+
+FIELDS = ("name", "slug", "division_code", "county_id")
+
+
+class TownshipError(ValueError):
+    """A township change that cannot be made; field names the input field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_slug_free(session: Session, slug: str, township_id: int | None) -> None:
+    other = session.scalar(select(Township).where(Township.slug == slug))
+    if other is not None and other.id != township_id:
+        raise TownshipError("该标识已被其他乡镇使用", "slug")
+
+
+def do_create_county(session: Session, actor: Any, name: str, code: str) -> County:
+    """Create a county."""
+    if session.scalar(select(County).where(County.code == code)) is not None:
+        raise TownshipError("该县(区)代码已存在", "code")
+    county = County(name=name, code=code)
+    session.add(county)
+    session.flush()
+    record(
+        session,
+        actor,
+        "county.created",
+        "county",
+        county.id,
+        tenant_id=None,
+        after={"name": name, "code": code},
+    )
+    session.commit()
+    return county
+
+
+def do_create_township(session: Session, actor: Any, data: dict[str, Any]) -> Township:
+    """Create a township (a new tenant)."""
+    _check_slug_free(session, data["slug"], None)
+    township = Township(**{k: data[k] for k in FIELDS})
+    session.add(township)
+    session.flush()
+    with system_context_unsafe():  # platform-level: the audit row belongs to the new tenant
+        record(
+            session,
+            actor,
+            "township.created",
+            "township",
+            township.id,
+            tenant_id=township.id,
+            after=snapshot(township, FIELDS),
+        )
+        session.commit()
+    return township
+
+
+def do_update_township(
+    session: Session, actor: Any, township: Township, data: dict[str, Any]
+) -> Township:
+    """Change a township's name, slug, code or county."""
+    if "slug" in data:
+        _check_slug_free(session, data["slug"], township.id)
+    before = snapshot(township, FIELDS)
+    for key in FIELDS:
+        if key in data:
+            setattr(township, key, data[key])
+    with system_context_unsafe():  # platform-level change, audited in the township's log
+        record(
+            session,
+            actor,
+            "township.updated",
+            "township",
+            township.id,
+            tenant_id=township.id,
+            before=before,
+            after=snapshot(township, FIELDS),
+        )
+        session.commit()
+    return township

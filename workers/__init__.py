@@ -1,0 +1,1 @@
+"""Celery workers for Lianxin: reminders, reports and other work off the request path."""

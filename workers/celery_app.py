@@ -1,0 +1,51 @@
+"""Celery wired through the Flask app, as in Flask's own Celery example; build() makes a worker's app."""
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+from kombu import Queue
+
+from workers.schedule import BEAT_SCHEDULE
+
+TASK_MODULES = ["workers.tasks.reports", "workers.tasks.heartbeat"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """A Celery app whose tasks run inside this Flask app's context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    queue = app.config["CELERY_QUEUE"]
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=app.config["REDIS_URL"],
+        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=queue,
+        task_queues=[Queue(queue)],
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Shanghai",
+        enable_utc=True,
+        include=TASK_MODULES,
+        beat_schedule=BEAT_SCHEDULE,
+        worker_hijack_root_logger=False,
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def build() -> Celery:
+    """The Flask app, built once for this worker process, and its Celery app."""
+    from webapp import create_app
+
+    return create_app().extensions["celery"]

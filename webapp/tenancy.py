@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tenants.access import township_by_slug
 from tenants.context import TenantScope, reset_scope, set_scope
-from webapp.auth.access import accessible_township_ids
+from webapp.auth.access import accessible_township_ids, can_write_township
 from webapp.auth.permissions import can
 from webapp.extensions import db
 
@@ -47,7 +47,8 @@ def enter_township_for(user: Any, slug: str | None) -> None:
     if not can(user, "township.view"):
         abort(404)
     g.township = township
-    push_scope(TenantScope(readable=frozenset({township.id}), writable=township.id))
+    writable = township.id if can_write_township(user, township.id) else None
+    push_scope(TenantScope(readable=frozenset({township.id}), writable=writable))
 
 
 def push_scope(scope: TenantScope) -> None:

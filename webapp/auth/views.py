@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from webapp.auth.decorators import require
 from webapp.auth.forms import LoginForm, PasswordForm, TokenForm
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import (
@@ -111,7 +112,7 @@ def change_password() -> Any:
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
-@login_required
+@require("token.manage")
 def tokens() -> Any:
     """API令牌: list, create (the clear text is shown once)."""
     form = TokenForm()
@@ -129,7 +130,7 @@ def tokens() -> Any:
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@require("token.manage")
 def revoke_token(token_id: int) -> Any:
     """Revoke one of the user's tokens."""
     try:

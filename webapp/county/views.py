@@ -3,11 +3,12 @@
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from tenants.context import reading_context
 from webapp.auth.access import accessible_townships
+from webapp.auth.decorators import require
 from webapp.branches.models import Branch
 from webapp.extensions import db
 from webapp.members.models import Member
@@ -21,7 +22,7 @@ def _counts(model: Any, ids: list[int]) -> dict[int, int]:
 
 
 @bp.route("/")
-@login_required
+@require("county.view")
 def townships() -> Any:
     """切换乡镇: only the assigned townships, never others."""
     towns = accessible_townships(db.session, current_user)

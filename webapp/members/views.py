@@ -13,7 +13,7 @@ from webapp.branches.services import branch_options
 from webapp.extensions import db
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
-from webapp.members.rules import MemberInvalid
+from webapp.members.rules import MemberInvalid, member_problems
 from webapp.members.services import (
     do_create_member,
     do_reveal_member,
@@ -64,12 +64,19 @@ def index() -> Any:
     )
 
 
-def _save(form: MemberForm, member: Member | None) -> Any:
+def _submit(form: MemberForm, member: Member | None) -> Member | None:
+    """Validate everything at once; save only when every field is right."""
+    if not form.is_submitted():
+        return None
+    parsed = form.validate()
     data = form.data_for_service()
     if member is not None and not (data.get("id_number") or "").strip():
         data["id_number"] = member.id_number
+    problems = member_problems(db.session, data, member.id if member else None)
     if not can(current_user, "member.create", data.get("branch_id")):
-        form.attach_errors({"branch_id": "您只能登记本支部的党员"})
+        problems["branch_id"] = "您只能登记本支部的党员"
+    if not parsed or problems:
+        form.attach_errors({k: v for k, v in problems.items() if not form[k].errors})
         return None
     try:
         if member is None:
@@ -86,7 +93,7 @@ def _save(form: MemberForm, member: Member | None) -> Any:
 def create() -> Any:
     """新增党员."""
     form = _form()
-    if form.validate_on_submit() and (member := _save(form, None)) is not None:
+    if (member := _submit(form, None)) is not None:
         flash(f"已登记党员：{member.name}", "success")
         return redirect(url_for(".show", member_id=member.id))
     status = 422 if form.errors else 200
@@ -120,7 +127,7 @@ def edit(member_id: int) -> Any:
     form = _form(member)
     if request.method == "GET":
         form.id_number.data = ""
-    if form.validate_on_submit() and _save(form, member) is not None:
+    if _submit(form, member) is not None:
         flash("党员信息已保存", "success")
         return redirect(url_for(".show", member_id=member.id))
     status = 422 if form.errors else 200

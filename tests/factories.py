@@ -5,7 +5,7 @@ import itertools
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask.testing import FlaskClient
 
@@ -21,6 +21,7 @@ from webapp.members.models import Gender, Member, MemberStatus
 PASSWORD = "testpass123"
 _seq = itertools.count(random.randrange(10**5))
 _rng = random.Random()
+_issued: set[str] = set()
 
 
 def uid() -> str:
@@ -28,8 +29,12 @@ def uid() -> str:
 
 
 def valid_id_number(born: date = date(1985, 6, 15), gender: Gender = Gender.MALE) -> str:
-    """A fresh checksum-valid ID number."""
-    return id_number_for(_rng, "330624", born, gender)
+    """A checksum-valid ID number not handed out before in this run."""
+    while True:
+        number = id_number_for(_rng, "330624", born, gender)
+        if number not in _issued:
+            _issued.add(number)
+            return number
 
 
 def make_county() -> County:
@@ -65,7 +70,7 @@ def make_member(
     township: Township, branch: Branch, name: str | None = None, phone: str = "13912345678"
 ) -> Member:
     with tenant_context(township.id):
-        born = date(1980, 3, 3)
+        born = date(1960, 1, 1) + timedelta(days=_rng.randrange(0, 365 * 30))
         member = Member(
             tenant_id=township.id,
             branch_id=branch.id,

@@ -42,7 +42,7 @@ MATRIX: dict[str, dict[Role, str]] = {
     "member.update": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
     "member.reveal": {TA: ALL, BS: OWN_BRANCH},
     "audit.view": {PA: ALL, CC: ALL, TA: ALL},
-    "report.request": {PA: ALL, CC: ALL, TA: ALL, BS: OWN_BRANCH},
+    "report.request": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
     "county.view": {PA: ALL, CC: ALL},
     "token.manage": {PA: ALL, CC: ALL, TA: ALL, BS: ALL, CM: ALL, ME: ALL},
     "township.manage": {PA: ALL},

@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
@@ -30,7 +31,7 @@ def do_create_member(
     member = Member(tenant_id=township.id, **clean_member_data(data))
     member.set_id_number(normalize(data["id_number"]))
     session.add(member)
-    session.flush()
+    _flush_or_duplicate(session)
     record(
         session,
         actor,
@@ -44,6 +45,15 @@ def do_create_member(
     return member
 
 
+def _flush_or_duplicate(session: Session) -> None:
+    """Flush; a concurrent registration of the same ID number becomes a field error."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise MemberInvalid({"id_number": "该身份证号已登记"}) from exc
+
+
 def do_update_member(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> Member:
     """Validate and change a member; the audit entry keeps before and after (masked)."""
     errors = member_problems(session, data, member_id=member.id)
@@ -55,6 +65,7 @@ def do_update_member(session: Session, actor: Any, member: Member, data: dict[st
     new_number = normalize(data["id_number"])
     if new_number != member.id_number:
         member.set_id_number(new_number)
+    _flush_or_duplicate(session)
     record(
         session,
         actor,

@@ -1,0 +1,163 @@
+"""docs/permissions.md matches the code, and every row of the matrix holds over HTTP, role by role."""
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.factories import World, login, make_branch, token_for, uid, valid_id_number
+from webapp.auth.models import Role, User
+from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+
+
+def test_permissions_doc_is_generated_from_the_matrix() -> None:
+    assert DOC.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/permissions.md is stale: run `lianxin permissions > docs/permissions.md`"
+    )
+
+
+def _member_form(branch_id: int) -> dict[str, str]:
+    born = date(1988, 8, 8)
+    return {
+        "name": "新党员",
+        "gender": "male",
+        "id_number": valid_id_number(born),
+        "birth_date": born.isoformat(),
+        "join_date": "2012-07-01",
+        "branch_id": str(branch_id),
+        "status": "full",
+    }
+
+
+Probe = Callable[[FlaskClient, World, Any, Any, str], tuple[int, bool]]
+
+
+def _ok(status: int, *good: int) -> tuple[int, bool]:
+    return status, status in good
+
+
+def _get(path: str, good: int = 200) -> Probe:
+    def probe(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tuple[int, bool]:
+        url = path.format(slug=w.a.township.slug, branch=branch.id, member=member.id)
+        return _ok(c.get(url).status_code, good)
+
+    return probe
+
+
+def _create_branch(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    return _ok(
+        c.post(
+            f"/t/{w.a.township.slug}/branches/new",
+            data={"name": f"新支部{uid()}", "kind": "regular"},
+        ).status_code,
+        302,
+    )
+
+
+def _delete_branch(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    victim = make_branch(w.a.township)
+    return _ok(c.post(f"/t/{w.a.township.slug}/branches/{victim.id}/delete").status_code, 302)
+
+
+def _create_member(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    response = c.post(f"/t/{w.a.township.slug}/members/new", data=_member_form(branch.id))
+    return _ok(response.status_code, 302)
+
+
+def _reveal(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tuple[int, bool]:
+    return _ok(c.post(f"/t/{w.a.township.slug}/members/{member.id}/reveal").status_code, 200)
+
+
+def _request_report(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    response = c.post(f"/t/{w.a.township.slug}/reports/", data={"branch_id": str(branch.id)})
+    return (
+        response.status_code,
+        response.status_code == 302
+        and "/reports/" in response.location
+        and not response.location.endswith("/reports/"),
+    )
+
+
+def _create_township(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    body = {
+        "name": "新乡镇",
+        "slug": f"new-{uid()}",
+        "division_code": "330624",
+        "county_id": w.county_a.id,
+    }
+    status = c.post(
+        "/api/v1/townships", json=body, headers={"Authorization": f"Bearer {token}"}
+    ).status_code
+    return _ok(status, 201)
+
+
+PROBES: dict[str, Probe] = {
+    "township.view": _get("/t/{slug}/"),
+    "branch.view": _get("/t/{slug}/branches/{branch}"),
+    "branch.create": _create_branch,
+    "branch.update": _get("/t/{slug}/branches/{branch}/edit"),
+    "branch.delete": _delete_branch,
+    "member.view": _get("/t/{slug}/members/{member}"),
+    "member.create": _create_member,
+    "member.update": _get("/t/{slug}/members/{member}/edit"),
+    "member.reveal": _reveal,
+    "audit.view": _get("/t/{slug}/audit/"),
+    "report.request": _request_report,
+    "county.view": _get("/county/"),
+    "token.manage": _get("/account/tokens"),
+    "township.manage": _create_township,
+}
+
+
+def _subject(world: World, role: Role) -> User:
+    if role == Role.PLATFORM_ADMIN:
+        return world.platform_admin
+    if role == Role.COUNTY_COORDINATOR:
+        return world.coordinator_a
+    return world.a.users[role]
+
+
+def test_every_action_has_a_probe() -> None:
+    assert set(PROBES) == set(ACTIONS) == set(MATRIX)
+
+
+@pytest.mark.parametrize(("action", "role"), list(itertools.product(ACTIONS, Role)))
+def test_matrix_row(app: Flask, world: World, action: str, role: Role) -> None:
+    user = _subject(world, role)
+    with app.app_context():
+        token = token_for(user)
+    client = app.test_client()
+    login(client, user)
+    reach = MATRIX[action].get(role)
+    own = (world.a.branch, world.a.member)
+    other = (world.a.other_branch, world.a.other_member)
+    status, allowed = PROBES[action](client, world, *own, token)
+    if reach in (ALL, OWN_BRANCH):
+        assert allowed, f"{role.value} should be able to {action} (own branch), got {status}"
+    else:
+        assert not allowed and status in (302, 403, 404, 422), (
+            f"{role.value} must not {action}: {status}"
+        )
+    if reach == OWN_BRANCH:
+        status, allowed = PROBES[action](client, world, *other, token)
+        assert not allowed, f"{role.value} may {action} only in their own branch, got {status}"
+    elif reach == ALL:
+        status, allowed = PROBES[action](client, world, *other, token)
+        assert allowed, f"{role.value} should be able to {action} in any branch, got {status}"

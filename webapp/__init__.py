@@ -8,6 +8,7 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
 
+from webapp import redaction
 from webapp.config import from_env
 from webapp.crypto import keyring
 from webapp.extensions import babel, csrf, db, login_manager
@@ -20,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     app.config.update(settings)
     keyring.configure(app.config["DATA_KEYS"], app.config["INDEX_KEY"])
+    redaction.install()
 
     db.init_app(app)
     csrf.init_app(app)

@@ -168,6 +168,36 @@ def create_token(username: str, name: str) -> None:
     click.echo(clear)
 
 
+@main.group()
+def keys() -> None:
+    """Encryption keys for ID numbers."""
+
+
+@keys.command("add")
+def keys_add() -> None:
+    """Development: put a new primary data key in instance/keys.json (old keys still decrypt)."""
+    from webapp.crypto import add_dev_data_key
+
+    app = _app()
+    if os.environ.get("LIANXIN_DATA_KEYS"):
+        raise click.ClickException(
+            "keys come from LIANXIN_DATA_KEYS: prepend a new key there (comma-separated, newest first)"
+        )
+    add_dev_data_key(Path(app.instance_path) / "keys.json")
+    click.echo("new data key added; now run `lianxin keys reencrypt`")
+
+
+@keys.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Re-encrypt every ID number under the newest key; afterwards old keys may be removed."""
+    from webapp.keys import reencrypt_all
+
+    app = _app()
+    with app.app_context():
+        count = reencrypt_all(db.session)
+    click.echo(f"{count} ID numbers re-encrypted under the newest key")
+
+
 @main.command()
 def permissions() -> None:
     """Print the permission matrix as Markdown (docs/permissions.md)."""

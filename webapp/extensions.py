@@ -48,7 +48,8 @@ def make_engine(url: str, config: dict[str, Any]) -> Engine:
     )
     role = config.get("DATABASE_APP_ROLE")
     if role:
-        event.listen(engine, "connect", lambda conn, _rec: _set_role(conn, role))
+        strict = config.get("LIANXIN_ENV") == "production"
+        event.listen(engine, "connect", lambda conn, _rec: _set_role(conn, role, strict))
     return engine
 
 
@@ -60,13 +61,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _set_role(dbapi_conn: Any, role: str) -> None:
+class AppRoleMissing(RuntimeError):
+    """Production must not run as the table owner: row-level security would not apply."""
+
+
+def _set_role(dbapi_conn: Any, role: str, strict: bool) -> None:
+    """Assume the non-owner role that row-level security applies to (created by the migrations)."""
     cur = dbapi_conn.cursor()
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
-    if cur.fetchone():
+    exists = cur.fetchone() is not None
+    if exists:
         cur.execute(f'SET ROLE "{role}"')
     cur.close()
     dbapi_conn.commit()
+    if strict and not exists:
+        raise AppRoleMissing(f"role {role} is missing: run `lianxin db upgrade` first")
 
 
 db = Database()

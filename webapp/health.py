@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from webapp.extensions import db
-from workers.tasks.heartbeat import HEARTBEAT_KEY
+from workers.tasks.heartbeat import heartbeat_key
 
 bp = Blueprint("health", __name__)
 STALE_AFTER = 90
@@ -26,7 +26,7 @@ def _broker_and_worker() -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         with celery_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            raw = conn.default_channel.client.get(HEARTBEAT_KEY)
+            raw = conn.default_channel.client.get(heartbeat_key(celery_app.conf.task_default_queue))
     except Exception as exc:  # broker unreachable
         return {"ok": False, "error": type(exc).__name__}, {"ok": False, "age_seconds": None}
     if raw is None:

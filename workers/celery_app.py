@@ -11,6 +11,23 @@ from workers.schedule import BEAT_SCHEDULE
 TASK_MODULES = ["workers.tasks.reports", "workers.tasks.heartbeat"]
 
 
+def transport_options(queue: str, visibility_timeout: int) -> dict[str, Any]:
+    """Redis transport options; the registry of unacknowledged messages is kept per queue.
+
+    With acks_late a message stays in that registry while its task runs; if the worker dies it
+    goes back on its queue once visibility_timeout has passed (on a worker's start, or on its
+    periodic sweep). kombu's default registry is shared by every queue of the Redis database, so
+    a worker with a short visibility timeout would hand back another deployment's (or test run's)
+    messages while they are still running; naming the keys after the queue keeps them apart.
+    """
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_key": f"{queue}.unacked",
+        "unacked_index_key": f"{queue}.unacked_index",
+        "unacked_mutex_key": f"{queue}.unacked_mutex",
+    }
+
+
 def celery_init_app(app: Flask) -> Celery:
     """A Celery app whose tasks run inside this Flask app's context."""
 
@@ -23,7 +40,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.conf.update(
         broker_url=app.config["REDIS_URL"],
-        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_transport_options=transport_options(queue, app.config["CELERY_VISIBILITY_TIMEOUT"]),
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
         task_acks_late=True,

@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tenants.context import tenant_context
+from tenants.context import system_context_unsafe, tenant_context
+from tenants.models import County, Township
 from tests.factories import PASSWORD, uid, valid_id_number
-from webapp.auth.models import Role
+from webapp.auth.models import Role, User
 from webapp.branches.models import Branch
 from webapp.extensions import db
 from webapp.idnumber import mask_id_number
@@ -44,6 +45,21 @@ def count_in_db(live_server, township_id: int, model, *where) -> int:
         return db.session.scalar(select(func.count(model.id)).where(*where))
 
 
+def dress_for_readme(live_server, world) -> None:
+    """Give township a's visible names a real look: these screenshots are committed for the README."""
+    renames = [
+        (world.county_a, County, "name", "德清县"),
+        (world.a.township, Township, "name", "青溪镇"),
+        (world.a.branch, Branch, "name", "青溪村党支部"),
+        (world.a.users[Role.TOWNSHIP_ADMIN], User, "display_name", "王丽华"),
+    ]
+    with live_server.app.app_context(), system_context_unsafe():
+        for obj, model, attr, value in renames:
+            setattr(db.session.get(model, obj.id), attr, value)
+            setattr(obj, attr, value)  # keep the test's detached copy in step
+        db.session.commit()
+
+
 def no_horizontal_overflow(page: Page) -> tuple[int, int]:
     return page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -51,8 +67,9 @@ def no_horizontal_overflow(page: Page) -> tuple[int, int]:
 
 
 def test_township_admin_lands_on_township_home(
-    page: Page, world, artifacts: Path, docs_screenshots: Path
+    page: Page, world, live_server, artifacts: Path, docs_screenshots: Path
 ):
+    dress_for_readme(live_server, world)
     township = world.a.township
     log_in(page, world.a.users[Role.TOWNSHIP_ADMIN])
 
@@ -62,7 +79,8 @@ def test_township_admin_lands_on_township_home(
     expect(page.locator(".mainnav .on")).to_have_text("首页")
     # three branches, no mobile ones, two members: build_world's township
     expect(page.locator(".stat b")).to_have_text(["3", "0", "2"])
-    expect(page.get_by_role("link", name="＋ 登记党员")).to_be_visible()
+    expect(page.get_by_role("link", name="登记党员", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="修改密码", exact=True)).to_be_visible()
 
     shot = artifacts / "township-home.png"
     page.screenshot(path=shot)
@@ -104,6 +122,7 @@ def test_create_branch_through_the_form(page: Page, world, live_server, artifact
 def test_create_member_rejects_bad_id_number_then_accepts_a_valid_one(
     page: Page, world, live_server, artifacts: Path, docs_screenshots: Path
 ):
+    dress_for_readme(live_server, world)
     township = world.a.township
     name = "欧阳晓梅"
     born = date(1988, 9, 20)
@@ -174,6 +193,7 @@ def test_coordinator_switches_between_assigned_townships_only(page: Page, world,
     expect(page).to_have_url(re.compile(rf"/t/{re.escape(a2.slug)}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(a2.name)
     expect(page.locator("header .township-switch")).to_contain_text(a2.name)
+    page.screenshot(path=artifacts / "county-switched-township.png")
 
     response = page.goto(f"/t/{b.slug}/")
     assert response is not None and response.status == 404
@@ -219,3 +239,21 @@ def test_delete_branch_after_confirmation(page: Page, world, live_server, artifa
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(page.get_by_role("link", name=branch.name, exact=True)).to_have_count(0)
     assert count_in_db(live_server, world.a.township.id, Branch, Branch.id == branch.id) == 0
+
+
+@pytest.mark.xfail(
+    reason="webapp.pagination.paginate counts over a subquery, which the tenant guard does not "
+    "scope: the pager totals every township's rows (remove this marker once fixed)",
+    strict=False,
+)
+def test_list_pagers_count_only_this_township(page: Page, world):
+    log_in(page, world.a.users[Role.TOWNSHIP_ADMIN])
+
+    nav(page, "支部")
+    expect(page.locator("tbody tr")).to_have_count(3)
+    expect(page.locator(".pager")).to_contain_text("共 3 条，第 1 / 1 页", timeout=1_000)
+
+    nav(page, "党员")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator(".pager")).to_contain_text("共 2 条，第 1 / 1 页")
+    expect(page.locator(".pager").get_by_role("link", name="下一页")).to_have_count(0)

@@ -41,10 +41,15 @@ def _check_name_free(session: Session, name: str, branch_id: int | None) -> None
         raise BranchError("本乡镇已有同名支部", field="name")
 
 
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "kind": BranchKind(data.get("kind") or BranchKind.REGULAR)}
+
+
 def do_create_branch(
     session: Session, actor: Any, township: Township, data: dict[str, Any]
 ) -> Branch:
     """Create a branch in township."""
+    data = _clean(data)
     _check_name_free(session, data["name"], None)
     branch = Branch(tenant_id=township.id, **data)
     session.add(branch)
@@ -64,6 +69,7 @@ def do_create_branch(
 
 def do_update_branch(session: Session, actor: Any, branch: Branch, data: dict[str, Any]) -> Branch:
     """Change a branch; the audit entry keeps before and after."""
+    data = _clean(data)
     _check_name_free(session, data["name"], branch.id)
     before = snapshot(branch, Branch.AUDIT_FIELDS)
     for key, value in data.items():

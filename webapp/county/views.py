@@ -18,7 +18,7 @@ bp = Blueprint("county", __name__, url_prefix="/county")
 
 def _counts(model: Any, ids: list[int]) -> dict[int, int]:
     stmt = select(model.tenant_id, func.count(model.id)).group_by(model.tenant_id)
-    return dict(db.session.execute(stmt).tuples().all()) if ids else {}
+    return {tenant: count for tenant, count in db.session.execute(stmt)} if ids else {}
 
 
 @bp.route("/")

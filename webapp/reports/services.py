@@ -3,7 +3,7 @@
 from typing import Any
 
 from flask import render_template
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from tenants.access import get_in_tenant
@@ -79,19 +79,33 @@ def render_roster(session: Session, report_id: int) -> Report:
         generated_at=utcnow(),
     )
     document = HTML(string=html).render()
-    report.pdf = document.write_pdf()
-    report.pages = len(document.pages)
-    report.status = ReportStatus.DONE
-    report.progress = 100
-    report.finished_at = utcnow()
-    record(session, None, "report.rendered", "report", report.id, tenant_id=report.tenant_id)
+    pdf = document.write_pdf()
+    # Compare-and-set: when two deliveries of the task render at once (a redelivery after the
+    # visibility timeout, say), only the first to finish stores its PDF and writes the audit entry.
+    finished = session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.status != ReportStatus.DONE)
+        .values(
+            pdf=pdf,
+            pages=len(document.pages),
+            status=ReportStatus.DONE,
+            progress=100,
+            error="",
+            finished_at=utcnow(),
+        )
+    )
+    if finished.rowcount == 1:
+        record(session, None, "report.rendered", "report", report.id, tenant_id=report.tenant_id)
     session.commit()
+    session.refresh(report)
     return report
 
 
 def mark_failed(session: Session, report_id: int, message: str) -> None:
     """Record a rendering failure the user can see."""
     report = get_in_tenant(session, Report, report_id)
+    if report.status == ReportStatus.DONE:
+        return  # another delivery of the task got there
     report.status = ReportStatus.FAILED
     report.error = message[:500]
     session.commit()

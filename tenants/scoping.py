@@ -3,6 +3,7 @@
 from typing import Any
 
 from sqlalchemy import ForeignKey, event, text
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -29,6 +30,24 @@ class TenantScoped:
 
 def _is_tenant_model(mapper: Any) -> bool:
     return issubclass(mapper.class_, TenantScoped)
+
+
+def _tenant_tables() -> set[Any]:
+    found, pending = set(), list(TenantScoped.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if hasattr(cls, "__table__"):
+            found.add(cls.__table__)
+    return found
+
+
+def touches_tenant_rows(state: ORMExecuteState) -> bool:
+    """Does the statement read or write a tenant-owned table, directly or in a subquery?"""
+    if any(_is_tenant_model(m) for m in state.all_mappers):
+        return True
+    tables = set(find_tables(state.statement, include_crud=True, include_joins=True))
+    return bool(tables & _tenant_tables())
 
 
 def _scope_key(scope: TenantScope | None) -> tuple[str, str, str]:
@@ -68,7 +87,7 @@ class TenantSession(Session):
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not any(_is_tenant_model(m) for m in state.all_mappers):
+    if not touches_tenant_rows(state):
         return
     scope = require_scope()
     _sync_rls(state.session)

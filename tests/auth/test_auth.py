@@ -46,7 +46,7 @@ def test_login_starts_a_fresh_session_and_is_audited(app, client, world) -> None
     login(client, user)
     with client.session_transaction() as sess:
         assert "planted" not in sess
-    with app.app_context():
+    with app.app_context(), tenant_context(world.a.township.id):
         assert db.session.scalar(
             select(AuditLog).where(AuditLog.action == "auth.login", AuditLog.actor_id == user.id)
         )

@@ -96,3 +96,15 @@ def test_raw_sql_is_limited_by_row_level_security_on_postgres(app, world):
         rows = db.session.execute(text("SELECT count(*) FROM members")).scalar()
         assert rows == 0  # no scope: RLS shows nothing
         db.session.rollback()
+
+
+def test_counts_over_subqueries_are_scoped_and_refused_unscoped(app, world):
+    from webapp.pagination import paginate
+
+    with app.app_context():
+        with pytest.raises(TenantScopeMissing):
+            db.session.scalar(select(func.count()).select_from(select(Member).subquery()))
+        with tenant_context(world.a.township.id):
+            page = paginate(db.session, select(Member), page=1)
+            assert page.total == len(page.items) == 2
+            assert {m.tenant_id for m in page.items} == {world.a.township.id}

@@ -13,7 +13,12 @@ class AuditLog(Base):
     """One change or sensitive view."""
 
     __tablename__ = "audit_logs"
-    __table_args__ = (Index("ix_audit_logs_entity", "tenant_id", "entity_type", "entity_id"),)
+    # No INSERT ... RETURNING: PostgreSQL would check a returned platform-level row (no tenant)
+    # against the read policy, which only the system scope passes. The id comes from nextval.
+    __table_args__ = (
+        Index("ix_audit_logs_entity", "tenant_id", "entity_type", "entity_id"),
+        {"implicit_returning": False},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)

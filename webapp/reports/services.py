@@ -1,6 +1,7 @@
 """Ask for a roster PDF (queued after commit) and render it in a worker, idempotently."""
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import render_template
 from sqlalchemy import Select, select, update
@@ -60,6 +61,15 @@ def _roster_rows(session: Session, report: Report) -> list[Member]:
     return list(session.scalars(stmt.order_by(Member.branch_id, Member.name)))
 
 
+def _local_time(township: Township | None) -> str:
+    """Now, in the township's time zone (UTC, and saying so, when that zone is unknown here)."""
+    now = utcnow()
+    try:
+        return f"{now.astimezone(ZoneInfo(getattr(township, 'timezone', None))):%Y-%m-%d %H:%M}"
+    except (TypeError, ValueError, ZoneInfoNotFoundError):
+        return f"{now:%Y-%m-%d %H:%M} UTC"
+
+
 def render_roster(session: Session, report_id: int) -> Report:
     """Render the PDF; running it again for a finished report does nothing."""
     from weasyprint import HTML
@@ -76,7 +86,7 @@ def render_roster(session: Session, report_id: int) -> Report:
         report=report,
         township=township,
         members=_roster_rows(session, report),
-        generated_at=utcnow(),
+        generated_at=_local_time(township),
     )
     document = HTML(string=html).render()
     pdf = document.write_pdf()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from tenants.context import tenant_context
 from tests.conftest import make_app
 from tests.factories import PASSWORD, login
 from webapp.audit.models import AuditLog

@@ -241,12 +241,6 @@ def test_delete_branch_after_confirmation(page: Page, world, live_server, artifa
     assert count_in_db(live_server, world.a.township.id, Branch, Branch.id == branch.id) == 0
 
 
-@pytest.mark.xfail(
-    reason="webapp.pagination.paginate counts over a subquery that the tenant guard does not "
-    "see: SQLite totals every township's rows, PostgreSQL gets 0 and hides the pager "
-    "(remove this marker once fixed)",
-    strict=False,
-)
 def test_list_pagers_count_only_this_township(page: Page, world):
     log_in(page, world.a.users[Role.TOWNSHIP_ADMIN])
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from sqlalchemy import ForeignKey, event, text
-from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -12,6 +11,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.util import find_tables
 
 from tenants.context import TenantScope, current_scope, require_scope
 

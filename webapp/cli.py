@@ -59,7 +59,8 @@ def db_downgrade(revision: str) -> None:
 
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Only when no township exists yet.")
-def demo(if_empty: bool) -> None:
+@click.option("--quiet", is_flag=True, help="Do not list the logins.")
+def demo(if_empty: bool, quiet: bool) -> None:
     """Load the demo county, townships, branches, members and a login for each role."""
     from webapp.demo import DEMO_LOGINS, load_demo
 
@@ -69,7 +70,10 @@ def demo(if_empty: bool) -> None:
             click.echo("demo data already present")
             return
         load_demo(db.session)
-    click.echo(f"demo data loaded; logins (password: {DEMO_LOGINS[0][2]}):")
+    click.echo("demo data loaded")
+    if quiet:
+        return
+    click.echo(f"logins (password: {DEMO_LOGINS[0][2]}):")
     for username, label, _ in DEMO_LOGINS:
         click.echo(f"  {username:<14} {label}")
 
@@ -245,6 +249,10 @@ def beat() -> None:
     app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -256,13 +264,14 @@ def run(host: str, port: int) -> None:
     redis_proc = _embedded_redis(app)
     command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
     exe = [sys.executable, "-m", "webapp.cli"]
-    subprocess.run([*exe, "demo", "--if-empty"], check=True)
+    subprocess.run([*exe, "demo", "--if-empty", "--quiet"], check=True)
     children = [subprocess.Popen([*exe, "worker"]), subprocess.Popen([*exe, "beat"])]
     click.secho(f"\n  连心 Lianxin is running: http://{host}:{port}/", fg="green", bold=True)
     click.echo(f"  demo logins (password {DEMO_LOGINS[0][2]}):")
     for username, label, _ in DEMO_LOGINS:
         click.echo(f"    {username:<14} {label}")
     click.echo("  Ctrl-C stops web, worker and beat.\n")
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:

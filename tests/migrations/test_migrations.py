@@ -92,8 +92,7 @@ def test_drift_check_sees_a_difference(fresh_url, engine):
     differences = drift(engine, changed)
     assert any(d[0] == "add_column" and d[3].name == "nickname" for d in differences)
     assert any(
-        isinstance(d, list) and d[0][0] == "modify_type" and d[0][3] == "title"
-        for d in differences
+        isinstance(d, list) and d[0][0] == "modify_type" and d[0][3] == "title" for d in differences
     )
 
 
@@ -122,9 +121,7 @@ def test_row_level_security_is_forced(fresh_url, engine):
             assert {p.policyname for p in policies if p.tablename == name} == POLICIES, name
 
         role = conn.execute(
-            sa.text(
-                "SELECT rolsuper, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = :r"
-            ),
+            sa.text("SELECT rolsuper, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = :r"),
             {"r": APP_ROLE},
         ).one()
         assert (role.rolsuper, role.rolbypassrls, role.rolcanlogin) == (False, False, False)
@@ -143,6 +140,9 @@ def test_downgrade_removes_policies(fresh_url, engine):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM pg_policies")).scalar() == 0
         # The role is cluster-wide and shared with other databases, so it stays.
-        assert conn.execute(
-            sa.text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-        ).scalar() == 1
+        assert (
+            conn.execute(
+                sa.text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+            ).scalar()
+            == 1
+        )

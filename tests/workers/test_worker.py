@@ -266,9 +266,9 @@ def test_roster_pdf_through_the_web(app, client, world, worker, artifacts, tmp_p
     pdf_path.write_bytes(download.data)
     page1 = artifacts / "roster-page1.png"
     page1.unlink(missing_ok=True)
+    first_page = ["-f", "1", "-l", "1", "-singlefile"]
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", pdf_path]
-        + [page1.with_suffix("")],
+        ["pdftoppm", "-png", "-r", "110", *first_page, pdf_path, page1.with_suffix("")],
         check=True,
     )
     assert page1.stat().st_size > 10_000
@@ -397,6 +397,78 @@ def test_rendering_twice_changes_nothing(app, world, worker, redis_client):
         assert report_pdf(report_id, tw.township.id) == pdf
         assert report_state(report_id, tw.township.id) == first
     assert "Traceback" not in worker.log(), worker.log()
+
+
+def test_concurrent_renders_store_one_result(app, world, monkeypatch):
+    """Two deliveries rendering at once (a redelivery, say): one PDF stored, one audit entry."""
+    import threading
+
+    from webapp.reports import services
+
+    tw = world.a
+    with app.app_context():
+        report_id = request_roster(tw.township.id, tw.users[Role.TOWNSHIP_ADMIN], tw.township)
+    both_started = threading.Barrier(2, timeout=30)
+    original_rows = services._roster_rows
+
+    def rows_when_both_started(session, report):
+        both_started.wait()  # both are past the "already done?" check
+        return original_rows(session, report)
+
+    monkeypatch.setattr(services, "_roster_rows", rows_when_both_started)
+    errors: list[BaseException] = []
+
+    def render() -> None:
+        try:
+            with app.app_context(), tenant_context(tw.township.id):
+                services.render_roster(db.session, report_id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=render) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with app.app_context():
+        assert report_state(report_id, tw.township.id)["status"] == ReportStatus.DONE
+        assert rendered_entries(report_id, tw.township.id) == 1
+
+
+def test_task_skips_a_missing_report(app, world):
+    from workers.tasks.reports import render_report
+
+    with app.app_context():
+        result = render_report.apply(args=[world.a.township.id, 10**9])
+    assert result.successful()
+
+
+def test_task_marks_the_report_failed_after_its_retries(app, world, monkeypatch):
+    from workers.tasks import reports as report_tasks
+
+    tw = world.a
+    calls: list[int] = []
+
+    def broken(session, report_id):
+        calls.append(report_id)
+        raise RuntimeError("weasyprint fell over")
+
+    monkeypatch.setattr(report_tasks, "render_roster", broken)
+    with app.app_context():
+        report_id = request_roster(tw.township.id, tw.users[Role.TOWNSHIP_ADMIN], tw.township)
+        result = report_tasks.render_report.apply(args=[tw.township.id, report_id])
+        assert result.failed()
+        assert len(calls) == 1 + report_tasks.render_report.max_retries
+        try:
+            with tenant_context(tw.township.id):
+                report = db.session.get(Report, report_id)
+                assert report.status == ReportStatus.FAILED
+                assert report.error == "生成失败：RuntimeError"
+        finally:
+            db.session.remove()
 
 
 # -- d. health ----------------------------------------------------------------------------------

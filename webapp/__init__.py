@@ -53,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.auth.views import bp as auth_bp
     from webapp.branches.views import bp as branches_bp
     from webapp.county.views import bp as county_bp
+    from webapp.departures.views import bp as departures_bp
     from webapp.health import bp as health_bp
     from webapp.home.views import bp as home_bp
     from webapp.home.views import township_bp
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
         township_bp,
         branches_bp,
         members_bp,
+        departures_bp,
         reports_bp,
         audit_bp,
         county_bp,

@@ -39,7 +39,8 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/") and getattr(e, "data", None):
             return api.handle_http_exception(e)
         code = e.code or 500
-        return _respond(code, _MESSAGES.get(code, e.description or "出错了"))
+        custom = e.description if e.description != type(e).description else None
+        return _respond(code, custom or _MESSAGES.get(code, "出错了"))
 
     @app.errorhandler(TenantScopeMissing)
     def _no_scope(_e: TenantScopeMissing) -> Any:

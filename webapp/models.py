@@ -5,6 +5,7 @@ from tenants.models import CoordinatorAssignment, County, Township
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, LoginAttempt, User
 from webapp.branches.models import Branch
+from webapp.departures.models import Departure, Whereabouts
 from webapp.members.models import Member
 from webapp.reports.models import Report
 
@@ -16,10 +17,12 @@ __all__ = [
     "Branch",
     "CoordinatorAssignment",
     "County",
+    "Departure",
     "LoginAttempt",
     "Member",
     "Report",
     "Township",
     "User",
+    "Whereabouts",
     "metadata",
 ]

@@ -41,12 +41,17 @@ def page_number(value: Any) -> int:
 
 
 def paginate(
-    session: Session, stmt: Select[Any], page: int | None = None, per_page: int = PER_PAGE
+    session: Session,
+    stmt: Select[Any],
+    page: int | None = None,
+    per_page: int = PER_PAGE,
+    rows: bool = False,
 ) -> Page:
-    """Run stmt for one page; page defaults to ?page= of the current request."""
+    """Run stmt for one page (entities, or whole rows with rows=True); page defaults to ?page=."""
     if page is None:
         page = page_number(request.args.get("page"))
     per_page = max(1, min(per_page, 100))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    window = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = list(session.execute(window).all() if rows else session.scalars(window))
     return Page(items=items, page=page, per_page=per_page, total=total)

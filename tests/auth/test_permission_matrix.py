@@ -108,6 +108,16 @@ def _create_township(
     return _ok(status, 201)
 
 
+def _register_departure(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    url = f"/t/{w.a.township.slug}/members/{member.id}/departure/new"
+    response = c.post(url, data={"departed_on": "2026-01-05", "address": "上海市闵行区"})
+    if response.status_code == 302:  # allowed: undo so the next probe can register again
+        c.post(url.replace("/new", "/return"), data={"returned_on": "2026-02-01"})
+    return _ok(response.status_code, 302)
+
+
 PROBES: dict[str, Probe] = {
     "township.view": _get("/t/{slug}/"),
     "branch.view": _get("/t/{slug}/branches/{branch}"),
@@ -118,6 +128,8 @@ PROBES: dict[str, Probe] = {
     "member.create": _create_member,
     "member.update": _get("/t/{slug}/members/{member}/edit"),
     "member.reveal": _reveal,
+    "departure.manage": _register_departure,
+    "census.view": _get("/t/{slug}/census/"),
     "audit.view": _get("/t/{slug}/audit/"),
     "report.request": _request_report,
     "county.view": _get("/county/"),

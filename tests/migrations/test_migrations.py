@@ -13,11 +13,19 @@ from alembic.script import ScriptDirectory
 
 from migrations import alembic_config
 from migrations.rls import APP_ROLE
+from tenants.db import Base
+from tenants.scoping import TenantScoped
 from tests.conftest import BACKEND, RUN_ID, create_database, drop_database
 from webapp.models import metadata
 
 MODEL_TABLES = set(metadata.tables)
-RLS_TABLES = ("branches", "members", "reports", "audit_logs")
+NAMED_RLS_TABLES = {"branches", "members", "reports", "audit_logs"}
+# ...and every tenant-owned table a later migration adds must have it too
+RLS_TABLES = NAMED_RLS_TABLES | {
+    mapper.local_table.name
+    for mapper in Base.registry.mappers
+    if issubclass(mapper.class_, TenantScoped)
+}
 POLICIES = {"tenant_read", "tenant_insert", "tenant_update", "tenant_delete"}
 
 postgres_only = pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL only")
@@ -109,7 +117,7 @@ def test_row_level_security_is_forced(fresh_url, engine):
             )
         ).all()
         by_name = {r.relname: r for r in rows}
-        for name in RLS_TABLES:
+        for name in sorted(RLS_TABLES):
             assert by_name[name].relrowsecurity is True, name
             assert by_name[name].relforcerowsecurity is True, name
         assert all(r.owner != APP_ROLE for r in rows)
@@ -117,7 +125,7 @@ def test_row_level_security_is_forced(fresh_url, engine):
         policies = conn.execute(
             sa.text("SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public'")
         ).all()
-        for name in RLS_TABLES:
+        for name in sorted(RLS_TABLES):
             assert {p.policyname for p in policies if p.tablename == name} == POLICIES, name
 
         role = conn.execute(

@@ -137,9 +137,17 @@ def worker(database_url: str, redis_client: redis.Redis, worker_logs: Path) -> I
 
 
 @pytest.fixture()
-def app(database_url: str) -> Iterator[Flask]:
-    """The conftest app, but sending to this module's queue."""
-    flask_app = make_app(database_url, CELERY_QUEUE=BASE_QUEUE)
+def app(
+    request: pytest.FixtureRequest, database_url: str, redis_client: redis.Redis
+) -> Iterator[Flask]:
+    """The conftest app, sending to the worker's queue when the test uses the worker.
+
+    Tests without it send to a queue nobody consumes, so the module's worker (when an earlier
+    test started it) does not render their reports behind their back.
+    """
+    uses_worker = "worker" in request.fixturenames
+    queue = BASE_QUEUE if uses_worker else f"{BASE_QUEUE}-idle"
+    flask_app = make_app(database_url, CELERY_QUEUE=queue)
     yield flask_app
     db.session.remove()
     db.engine.dispose()

@@ -17,9 +17,9 @@ def require_api(action: str, branch_id: int | None = None) -> None:
         abort(403, message="您没有执行此操作的权限")
 
 
-def page_of(stmt: Select[Any], args: dict[str, Any]) -> dict[str, Any]:
-    """{"items": [...], "meta": {...}} for one page of stmt."""
-    page = paginate(db.session, stmt, args["page"], args["per_page"])
+def page_of(stmt: Select[Any], args: dict[str, Any], rows: bool = False) -> dict[str, Any]:
+    """{"items": [...], "meta": {...}} for one page of stmt (whole rows with rows=True)."""
+    page = paginate(db.session, stmt, args["page"], args["per_page"], rows=rows)
     return {
         "items": page.items,
         "meta": {"page": page.page, "per_page": page.per_page, "total": page.total},

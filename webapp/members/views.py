@@ -10,6 +10,7 @@ from webapp.audit.services import entity_log
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
+from webapp.departures.queries import trips_of
 from webapp.extensions import db
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
@@ -100,13 +101,19 @@ def create() -> Any:
     return render_template("members/form.html", form=form, member=None), status
 
 
+def _detail(member: Member, revealed: bool) -> str:
+    history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(50)).all()
+    trips = db.session.scalars(trips_of(member.id)).all()
+    return render_template(
+        "members/show.html", member=member, revealed=revealed, history=history, trips=trips
+    )
+
+
 @bp.route("/<int:member_id>")
 @require("member.view")
 def show(member_id: int) -> Any:
-    """党员详情 (numbers masked)."""
-    member = _visible_member(member_id)
-    history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(20)).all()
-    return render_template("members/show.html", member=member, revealed=False, history=history)
+    """党员详情 (numbers masked), trips and the timeline of every change."""
+    return _detail(_visible_member(member_id), revealed=False)
 
 
 @bp.route("/<int:member_id>/reveal", methods=["POST"])
@@ -115,8 +122,7 @@ def reveal(member_id: int) -> Any:
     """Show the full ID and phone numbers, once, with an audit entry."""
     member = _visible_member(member_id, "member.reveal")
     do_reveal_member(db.session, current_user, member, request.remote_addr)
-    history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(20)).all()
-    return render_template("members/show.html", member=member, revealed=True, history=history)
+    return _detail(member, revealed=True)
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,101 @@
+"""The article's township (section 一) reproduced: the page, the JSON and the CSV show its figures."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tenants.context import tenant_context
+from tests.factories import login, make_county, make_township, make_user, token_for
+from webapp.auth.models import Role
+from webapp.demo import make_member
+from webapp.departures.article import add_article_departures
+from webapp.departures.census import compute_census, percent
+from webapp.departures.models import Departure
+from webapp.extensions import db
+
+ARTICLE = {
+    "members": 957,
+    "mobile": 195,
+    "share": "20.38",
+    "cross_province": (40, "20.51"),
+    "in_province": (9, "4.62"),
+    "in_prefecture": (14, "7.18"),
+    "in_county": (128, "65.64"),
+    "unknown": 4,
+    "long_term": (38, "19.49"),
+}
+
+
+@pytest.fixture()
+def article_township(app):
+    import random
+
+    from webapp.branches.models import Branch
+
+    with app.app_context():
+        county = make_county()
+        township = make_township(county, name="文章镇")
+        with tenant_context(township.id):
+            branches = [Branch(tenant_id=township.id, name=f"第{i + 1}党支部") for i in range(60)]
+            db.session.add_all(branches)
+            db.session.flush()
+            rng, used = random.Random(7), set()
+            members = [make_member(rng, township, branches[i % 60], used) for i in range(957)]
+            db.session.add_all(members)
+            db.session.flush()
+            add_article_departures(db.session, township, members, date.today())
+            db.session.commit()
+        admin = make_user(Role.TOWNSHIP_ADMIN, township)
+        return township, admin
+
+
+def test_percent_rounds_half_up() -> None:
+    assert percent(195, 957) == "20.38" and percent(9, 195) == "4.62" and percent(0, 0) == "0.00"
+
+
+def test_article_census_page_json_and_csv(app, client, article_township) -> None:
+    township, admin = article_township
+    login(client, admin)
+    page = client.get(f"/t/{township.slug}/census/").get_data(as_text=True)
+    for text in (
+        "957",
+        "195",
+        "20.38%",
+        "20.51%",
+        "4.62%",
+        "7.18%",
+        "65.64%",
+        "19.49%",
+        "去向不明",
+        ">4<",
+        ">38<",
+    ):
+        assert text in page, text
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {token_for(admin)}"}
+    body = client.get(f"/api/v1/t/{township.slug}/census", headers=headers).get_json()
+    assert body["members"] == 957 and body["mobile"] == {"count": 195, "share_of_members": "20.38"}
+    got = {c["category"]: (c["count"], c["share_of_mobile"]) for c in body["categories"]}
+    for key in ("cross_province", "in_province", "in_prefecture", "in_county"):
+        assert got[key] == ARTICLE[key], key
+    assert body["unclassified"]["count"] == 4
+    assert sum(c for c, _ in got.values()) + body["unclassified"]["count"] == 195
+    assert (body["long_term"]["count"], body["long_term"]["share_of_mobile"]) == ARTICLE[
+        "long_term"
+    ]
+    top = [d["name"] for d in body["destinations"]]
+    assert any("上海" in name for name in top) and any("广州" in name for name in top)
+    assert len(body["branches"]) == 60 and sum(b["mobile"] for b in body["branches"]) == 195
+    csv_body = client.get(f"/t/{township.slug}/census/?format=csv").get_data(as_text=True)
+    assert "去向不明,4," in csv_body and "流动党员,195,20.38" in csv_body
+
+
+def test_census_as_of_a_past_date(app, article_township) -> None:
+    township, _ = article_township
+    with app.app_context(), tenant_context(township.id):
+        earliest = db.session.scalar(select(Departure.departed_on).order_by(Departure.departed_on))
+        before_anyone_left = compute_census(db.session, earliest - timedelta(days=1))
+        assert before_anyone_left.mobile == 0 and 0 < before_anyone_left.members <= 957
+        a_year_ago = compute_census(db.session, date.today() - timedelta(days=365))
+        assert 0 < a_year_ago.mobile < 195

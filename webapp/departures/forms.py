@@ -1,0 +1,42 @@
+"""Departure, move and return forms: they parse types; the services decide what is valid."""
+
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from webapp.forms import ServiceForm
+
+
+class _StintFields(ServiceForm):
+    address = StringField(
+        "去向地址", description="如：浙江省杭州市萧山区某街道某号；留空并勾选“去向不明”表示不知去向"
+    )
+    whereabouts_unknown = BooleanField("去向不明")
+    occupation = StringField("从事职业")
+    industry = StringField("所在行业")
+    employer = StringField("工作单位")
+    phone = StringField("联系电话")
+    wechat = StringField("微信号")
+    email = StringField("电子邮箱")
+    living = TextAreaField("生活情况")
+    study = TextAreaField("学习情况")
+    notes = TextAreaField("备注")
+
+
+class DepartureForm(_StintFields):
+    """外出登记."""
+
+    departed_on = DateField("外出日期", validators=[InputRequired("请填写外出日期")])
+    expected_return = DateField("预计返回日期", validators=[Optional()])
+
+
+class MoveForm(_StintFields):
+    """去向变更."""
+
+    moved_on = DateField("变更日期", validators=[InputRequired("请填写变更日期")])
+
+
+class ReturnForm(ServiceForm):
+    """返回登记."""
+
+    returned_on = DateField("返回日期", validators=[InputRequired("请填写返回日期")])
+    notes = TextAreaField("返回情况说明")

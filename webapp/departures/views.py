@@ -1,0 +1,196 @@
+"""Departure pages: register, move, return; the mobile member list; the census with its charts."""
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tenants.access import get_in_tenant
+from webapp.auth.decorators import require
+from webapp.auth.permissions import branch_limit, can
+from webapp.branches.services import branch_options
+from webapp.departures import charts
+from webapp.departures.census import Census, compute_census
+from webapp.departures.forms import DepartureForm, MoveForm, ReturnForm
+from webapp.departures.models import FLOW_LABELS
+from webapp.departures.queries import SORTS, MobileFilters, mobile_members
+from webapp.departures.services import (
+    DepartureInvalid,
+    current_departure,
+    do_move,
+    do_register_departure,
+    do_return,
+)
+from webapp.extensions import db
+from webapp.members.models import Member
+from webapp.pagination import paginate
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("departures", __name__)
+
+
+def long_term_days() -> int:
+    """The township's threshold for 长期在外."""
+    return int((g.township.settings or {}).get("long_term_days", 365))
+
+
+def _member_for(member_id: int, action: str) -> Member:
+    member = get_in_tenant(db.session, Member, member_id)
+    if not can(current_user, action, member.branch_id):
+        abort(404)
+    return member
+
+
+def _as_of() -> date:
+    raw = request.args.get("as_of", "")
+    try:
+        day = date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        abort(400, description="日期格式应为 YYYY-MM-DD")
+    if day > date.today():
+        abort(400, description="统计日期不能晚于今天")
+    return day
+
+
+def _handle(form: Any, member: Member, service: Any, done: str, template: str) -> Any:
+    if form.is_submitted():
+        parsed = form.validate()
+        try:
+            if not parsed:
+                raise DepartureInvalid({})
+            service(form.data_for_service())
+        except DepartureInvalid as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            flash(done, "success")
+            return redirect(url_for("members.show", member_id=member.id))
+    status = 422 if form.errors else 200
+    trip = current_departure(db.session, member)
+    return render_template(template, form=form, member=member, trip=trip), status
+
+
+@bp.route("/members/<int:member_id>/departure/new", methods=["GET", "POST"])
+@require("departure.manage")
+def register(member_id: int) -> Any:
+    """外出登记."""
+    member = _member_for(member_id, "departure.manage")
+    form = DepartureForm()
+    return _handle(
+        form,
+        member,
+        lambda data: do_register_departure(db.session, current_user, g.township, member, data),
+        "外出登记已保存",
+        "departures/register.html",
+    )
+
+
+@bp.route("/members/<int:member_id>/departure/move", methods=["GET", "POST"])
+@require("departure.manage")
+def move(member_id: int) -> Any:
+    """去向变更."""
+    member = _member_for(member_id, "departure.manage")
+    form = MoveForm()
+    return _handle(
+        form,
+        member,
+        lambda data: do_move(db.session, current_user, g.township, member, data),
+        "去向变更已保存",
+        "departures/move.html",
+    )
+
+
+@bp.route("/members/<int:member_id>/departure/return", methods=["GET", "POST"])
+@require("departure.manage")
+def return_home(member_id: int) -> Any:
+    """返回登记."""
+    member = _member_for(member_id, "departure.manage")
+    form = ReturnForm()
+    return _handle(
+        form,
+        member,
+        lambda data: do_return(db.session, current_user, member, data),
+        "返回登记已保存",
+        "departures/return.html",
+    )
+
+
+@bp.route("/mobile/")
+@require("member.view")
+def index() -> Any:
+    """流动党员 list with filters."""
+    args = request.args
+    limit = branch_limit(current_user, "member.view")
+    branch = args.get("branch", "")
+    filters = MobileFilters(
+        as_of=_as_of(),
+        branch_id=limit if limit is not None else (int(branch) if branch.isdigit() else None),
+        category=args.get("category", ""),
+        destination=args.get("destination", "").strip(),
+        long_term_days=long_term_days() if args.get("long_term") else None,
+        status=args.get("status", "away"),
+        q=args.get("q", "").strip(),
+        sort=args.get("sort", "departed"),
+    )
+    page = paginate(db.session, mobile_members(filters), rows=True)
+    return render_template(
+        "departures/index.html",
+        page=page,
+        f=filters,
+        branches=branch_options(db.session),
+        labels=FLOW_LABELS,
+        sorts=SORTS,
+    )
+
+
+def _csv(census: Census) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["统计日期", census.as_of.isoformat()])
+    writer.writerow(["项目", "人数", "占比(%)"])
+    writer.writerow(["党员总数", census.members, ""])
+    writer.writerow(["流动党员", census.mobile, census.mobile_share])
+    for key, count in census.categories.items():
+        writer.writerow([FLOW_LABELS[key], count, census.share(count)])  # type: ignore[index]
+    writer.writerow(["去向不明", census.unknown, census.share(census.unknown)])
+    writer.writerow(["长期在外", census.long_term, census.share(census.long_term)])
+    writer.writerow([])
+    writer.writerow(["支部", "党员", "流动党员", *FLOW_LABELS.values(), "去向不明", "长期在外"])
+    for b in census.branches:
+        writer.writerow(
+            [
+                b.name,
+                b.members,
+                b.mobile,
+                *(b.categories[k.value] for k in FLOW_LABELS),
+                b.unknown,
+                b.long_term,
+            ]
+        )
+    body = "\ufeff" + out.getvalue()  # BOM so Excel opens the Chinese text as UTF-8
+    name = f"census-{g.township.slug}-{census.as_of.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+@bp.route("/census/")
+@require("census.view")
+def census() -> Any:
+    """流动党员统计 as of any date: table, charts, CSV."""
+    result = compute_census(db.session, _as_of(), long_term_days())
+    if request.args.get("format") == "csv":
+        return _csv(result)
+    return render_template(
+        "departures/census.html",
+        c=result,
+        labels=FLOW_LABELS,
+        pie=charts.category_pie(result),
+        bars=charts.destination_bars(result),
+        long_term_days=long_term_days(),
+    )

@@ -10,6 +10,7 @@ from tenants.models import CoordinatorAssignment, County, Township
 from webapp.auth.models import Role
 from webapp.auth.services import do_create_user
 from webapp.branches.models import Branch, BranchKind
+from webapp.departures.article import add_article_departures
 from webapp.idnumber import check_digit
 from webapp.members.models import Gender, Member, MemberStatus
 
@@ -149,6 +150,7 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
             ]
             session.add_all(members)
             session.flush()
+            add_article_departures(session, township, members, date.today(), seed=len(members))
             _township_logins(session, township, slug, branches[0], members[0])
             session.commit()
 

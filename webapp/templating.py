@@ -20,6 +20,10 @@ ACTION_LABELS = {
     "member.updated": "修改党员信息",
     "member.revealed": "查看完整身份证号/手机号",
     "report.requested": "申请生成报表",
+    "township.settings_changed": "修改乡镇设置",
+    "departure.registered": "外出登记",
+    "departure.moved": "去向变更",
+    "departure.returned": "返回登记",
     "report.rendered": "报表已生成",
     "report.downloaded": "下载报表",
 }

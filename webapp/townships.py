@@ -89,3 +89,33 @@ def do_update_township(
         )
         session.commit()
     return township
+
+
+SETTING_LIMITS = {"long_term_days": (30, 3650, "长期在外天数")}
+
+
+def do_update_settings(
+    session: Session, actor: Any, township: Township, changes: dict[str, Any]
+) -> Township:
+    """Change township settings within their limits; a value out of range is refused with its name."""
+    errors = {}
+    for key, value in changes.items():
+        low, high, label = SETTING_LIMITS[key]
+        if not isinstance(value, int) or not low <= value <= high:
+            errors[key] = f"{label}应为{low}至{high}之间的整数"
+    if errors:
+        raise TownshipError(next(iter(errors.values())), next(iter(errors)))
+    before = dict(township.settings or {})
+    township.settings = {**before, **changes}
+    record(
+        session,
+        actor,
+        "township.settings_changed",
+        "township",
+        township.id,
+        tenant_id=township.id,
+        before=before,
+        after=township.settings,
+    )
+    session.commit()
+    return township

@@ -130,6 +130,7 @@ PROBES: dict[str, Probe] = {
     "member.reveal": _reveal,
     "departure.manage": _register_departure,
     "census.view": _get("/t/{slug}/census/"),
+    "township.settings": _get("/t/{slug}/settings"),
     "audit.view": _get("/t/{slug}/audit/"),
     "report.request": _request_report,
     "county.view": _get("/county/"),

@@ -99,3 +99,41 @@ def test_census_as_of_a_past_date(app, article_township) -> None:
         assert before_anyone_left.mobile == 0 and 0 < before_anyone_left.members <= 957
         a_year_ago = compute_census(db.session, date.today() - timedelta(days=365))
         assert 0 < a_year_ago.mobile < 195
+
+
+def test_county_census_sums_only_assigned(app, client, world) -> None:
+    from tests.factories import login as log_in
+
+    for tw, days in ((world.a, 30), (world.a2, 400), (world.b, 30)):
+        admin = (
+            world.a.users[Role.TOWNSHIP_ADMIN] if tw is world.a else tw.users[Role.TOWNSHIP_ADMIN]
+        )
+        log_in(client, admin)
+        client.post(
+            f"/t/{tw.township.slug}/members/{tw.member.id}/departure/new",
+            data={
+                "departed_on": (date.today() - timedelta(days=days)).isoformat(),
+                "address": "上海市闵行区",
+            },
+        )
+    log_in(client, world.coordinator_a)
+    page = client.get("/county/census/").get_data(as_text=True)
+    assert world.a.township.name in page and world.a2.township.name in page
+    assert world.b.township.name not in page
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {token_for(world.coordinator_a)}"}
+    body = client.get("/api/v1/county/census", headers=headers).get_json()
+    assert [t["slug"] for t in body["townships"]] == sorted(
+        [world.a.township.slug, world.a2.township.slug],
+        key=lambda s: {
+            world.a.township.slug: world.a.township.name,
+            world.a2.township.slug: world.a2.township.name,
+        }[s],
+    )
+    assert body["members"] == 4 and body["mobile"]["count"] == 2 and body["long_term"]["count"] == 1
+    assert {t["slug"]: t["mobile"] for t in body["townships"]} == {
+        world.a.township.slug: 1,
+        world.a2.township.slug: 1,
+    }
+    log_in(client, world.a.users[Role.TOWNSHIP_ADMIN])
+    assert client.get("/county/census/").status_code == 403

@@ -183,3 +183,31 @@ def test_mobile_list_filters(app, client, world) -> None:
     assert "长期在外者" in client.get(url + "?status=overdue").get_data(as_text=True)
     assert client.get(url + "?as_of=2099-01-01").status_code == 400
     assert client.get(url + "?as_of=garbage").status_code == 400
+
+
+def test_long_term_threshold_is_a_township_setting(app, client, world) -> None:
+    township = world.a.township
+    login(client, world.a.users[Role.TOWNSHIP_ADMIN])
+    client.post(
+        f"/t/{township.slug}/members/{world.a.member.id}/departure/new",
+        data=_form(departed_on=(TODAY - timedelta(days=200)).isoformat()),
+    )
+    assert (
+        ">0<"
+        in client.get(f"/t/{township.slug}/census/")
+        .get_data(as_text=True)
+        .split('id="long-term"')[1][:5]
+    )
+    bad = client.post(f"/t/{township.slug}/settings", data={"long_term_days": "5"})
+    assert bad.status_code == 422 and "30至3650" in bad.get_data(as_text=True)
+    assert (
+        client.post(f"/t/{township.slug}/settings", data={"long_term_days": "180"}).status_code
+        == 302
+    )
+    page = client.get(f"/t/{township.slug}/census/").get_data(as_text=True)
+    assert page.split('id="long-term">')[1].startswith("1<")
+    login(client, world.a.users[Role.BRANCH_SECRETARY])
+    assert (
+        client.post(f"/t/{township.slug}/settings", data={"long_term_days": "90"}).status_code
+        == 403
+    )

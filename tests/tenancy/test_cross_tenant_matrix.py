@@ -28,6 +28,8 @@ NOT_TENANT = {
     "auth.set_language": "a session preference",
     "home.index": "redirects to the caller's own township (test_home_redirects_to_own_township)",
     "county.townships": "lists assigned townships only (test_township_picker_lists_only_assigned)",
+    "county.census": "sums assigned townships only (test_county_census_sums_only_assigned)",
+    "api_county.CountyCensus": "sums assigned townships only (test_county_census_sums_only_assigned)",
     "health.healthz": "no tenant data",
     "api-docs.openapi_json": "the API description",
     "api_townships.Townships": "list filtered by reach (test_api_township_list_is_filtered); create is platform-level",
@@ -152,7 +154,9 @@ def test_matrix_every_tenant_url_answers_404(app: Flask, world: World, attacker_
                 if baseline is not None:
                     expected = _ask(client, app, rule, method, slug, None, baseline, token)
                     # 422: an API body is validated before the lookup, the same for any id
-                    assert expected in (403, 404, 422), f"{rule.endpoint}: missing id gave {expected}"
+                    assert expected in (403, 404, 422), (
+                        f"{rule.endpoint}: missing id gave {expected}"
+                    )
                 assert status == expected, (
                     f"{label}: {method} {rule.rule} ({slug}) answered {status}, not {expected}"
                 )

@@ -47,7 +47,7 @@ def api_blueprint(
 
 def init_api(app: Flask) -> None:
     """Bind the API and its blueprints; the API uses tokens, not cookies, so no CSRF."""
-    from webapp.api import branches, departures, members, townships
+    from webapp.api import branches, county, departures, members, townships
 
     api.init_app(
         app,
@@ -56,6 +56,6 @@ def init_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
         },
     )
-    for module in (townships, branches, members, departures):
+    for module in (townships, branches, members, departures, county):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -26,11 +26,14 @@ ACTIONS: dict[str, str] = {
     "member.reveal": "查看完整身份证号与手机号（留痕）",
     "departure.manage": "外出登记、去向变更、返回登记",
     "census.view": "查看流动党员统计",
+    "roster.import": "导入花名册（Excel）",
+    "roster.export": "导出花名册（Excel，身份证号按权限脱敏）",
     "audit.view": "查看操作日志",
     "report.request": "生成花名册PDF",
     "county.view": "查看县级汇总与切换乡镇",
     "token.manage": "管理本人的API令牌",
     "township.manage": "新建与修改乡镇（平台级）",
+    "township.settings": "修改本乡镇的设置（如长期在外天数）",
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -45,11 +48,14 @@ MATRIX: dict[str, dict[Role, str]] = {
     "member.reveal": {TA: ALL, BS: OWN_BRANCH},
     "departure.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH, CM: OWN_BRANCH},
     "census.view": {PA: ALL, CC: ALL, TA: ALL, BS: ALL},
+    "roster.import": {PA: ALL, TA: ALL},
+    "roster.export": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
     "audit.view": {PA: ALL, CC: ALL, TA: ALL},
     "report.request": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
     "county.view": {PA: ALL, CC: ALL},
     "token.manage": {PA: ALL, CC: ALL, TA: ALL, BS: ALL, CM: ALL, ME: ALL},
     "township.manage": {PA: ALL},
+    "township.settings": {PA: ALL, TA: ALL},
 }
 
 

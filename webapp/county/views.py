@@ -1,4 +1,4 @@
-"""/county: pick a township among those the user may reach, with headline figures for each."""
+"""/county: the coordinator's townships — picker, and the census summed over them with drill-down."""
 
 from typing import Any
 
@@ -7,9 +7,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from tenants.context import reading_context
+from webapp.args import as_of_arg
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.branches.models import Branch
+from webapp.departures.census import county_census
+from webapp.departures.models import FLOW_LABELS
 from webapp.extensions import db
 from webapp.members.models import Member
 
@@ -32,3 +35,14 @@ def townships() -> Any:
         members = _counts(Member, ids)
     rows = [(t, branches.get(t.id, 0), members.get(t.id, 0)) for t in towns]
     return render_template("county/townships.html", rows=rows)
+
+
+@bp.route("/census/")
+@require("county.view")
+def census() -> Any:
+    """县级汇总: the census summed over the assigned townships, one row per township."""
+    towns = accessible_townships(db.session, current_user)
+    with reading_context([t.id for t in towns]):
+        result = county_census(db.session, towns, as_of_arg())
+    slugs = {t.id: t.slug for t in towns}
+    return render_template("county/census.html", c=result, labels=FLOW_LABELS, slugs=slugs)

@@ -37,14 +37,18 @@ JOBS = [
 ]
 
 
+ARTICLE_MEMBERS = 957
+
+
 def add_article_departures(
     session: Session, township: Township, members: list[Member], today: date, seed: int = 1
 ) -> int:
-    """Send 195 of the members away as the article counts them; returns how many."""
+    """Send members away in the article's proportions (exactly its counts for 957 members)."""
     rng = random.Random(seed)
-    chosen = rng.sample(members, sum(n for _, n in DESTINATIONS))
-    addresses = [address for address, n in DESTINATIONS for _ in range(n)]
-    long_term = set(rng.sample(range(len(chosen)), LONG_TERM))
+    scale = len(members) / ARTICLE_MEMBERS
+    addresses = [address for address, n in DESTINATIONS for _ in range(round(n * scale))]
+    chosen = rng.sample(members, len(addresses))
+    long_term = set(rng.sample(range(len(chosen)), round(LONG_TERM * scale)))
     for i, (member, address) in enumerate(zip(chosen, addresses, strict=True)):
         days = rng.randrange(400, 2000) if i in long_term else rng.randrange(20, 330)
         departed = today - timedelta(days=days)

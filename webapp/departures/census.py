@@ -1,6 +1,7 @@
 """The census as of any date, computed from the history: totals, flow categories, destinations."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from tenants.models import Township
 from webapp import divisions
 from webapp.branches.models import Branch
 from webapp.departures.models import FLOW_LABELS, Departure, FlowCategory, Whereabouts
@@ -28,10 +30,10 @@ def percent(part: int, whole: int) -> str:
 
 
 @dataclass
-class BranchRow:
-    """One branch's line in the census."""
+class Tally:
+    """Counts for one group: a branch, a township, or everything in scope."""
 
-    branch_id: int
+    key: int
     name: str
     members: int = 0
     mobile: int = 0
@@ -39,21 +41,60 @@ class BranchRow:
     unknown: int = 0
     long_term: int = 0
 
+    def add(self, category: str | None, long_term: bool) -> None:
+        """Count one mobile member."""
+        self.mobile += 1
+        if category is None:
+            self.unknown += 1
+        else:
+            self.categories[category] += 1
+        self.long_term += long_term
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready counts."""
+        return {
+            "id": self.key,
+            "name": self.name,
+            "members": self.members,
+            "mobile": self.mobile,
+            "mobile_share": percent(self.mobile, self.members),
+            "categories": {c.value: self.categories[c.value] for c in FlowCategory},
+            "unclassified": self.unknown,
+            "long_term": self.long_term,
+        }
+
 
 @dataclass
 class Census:
-    """The census of one or more townships on one date."""
+    """The census on one date: totals, rankings, and a breakdown by branch or by township."""
 
     as_of: date
-    members: int
-    mobile: int
-    categories: dict[str, int]
-    unknown: int
-    long_term: int
+    total: Tally
     destinations: list[tuple[str, int]]
     occupations: list[tuple[str, int]]
     industries: list[tuple[str, int]]
-    branches: list[BranchRow]
+    breakdown: list[Tally]
+    breakdown_kind: str = "branches"
+
+    @property
+    def members(self) -> int:
+        return self.total.members
+
+    @property
+    def mobile(self) -> int:
+        return self.total.mobile
+
+    @property
+    def unknown(self) -> int:
+        return self.total.unknown
+
+    @property
+    def long_term(self) -> int:
+        return self.total.long_term
+
+    @property
+    def categories(self) -> dict[str, int]:
+        return {c.value: self.total.categories[c.value] for c in FlowCategory}
 
     def share(self, count: int) -> str:
         """Share of the mobile members."""
@@ -87,18 +128,7 @@ class Census:
             "destinations": [{"name": n, "count": c} for n, c in self.destinations],
             "occupations": [{"name": n, "count": c} for n, c in self.occupations],
             "industries": [{"name": n, "count": c} for n, c in self.industries],
-            "branches": [
-                {
-                    "branch_id": b.branch_id,
-                    "name": b.name,
-                    "members": b.members,
-                    "mobile": b.mobile,
-                    "categories": dict(b.categories),
-                    "unclassified": b.unknown,
-                    "long_term": b.long_term,
-                }
-                for b in self.branches
-            ],
+            self.breakdown_kind: [t.as_dict() for t in self.breakdown],
         }
 
 
@@ -121,6 +151,7 @@ def mobile_rows(session: Session, as_of: date) -> list[Any]:
         select(
             Departure.member_id,
             Member.branch_id,
+            Member.tenant_id,
             Departure.departed_on,
             Whereabouts.flow_category,
             Whereabouts.destination_prefecture,
@@ -138,61 +169,71 @@ def _top(counter: Counter[str]) -> list[tuple[str, int]]:
     return [(k, v) for k, v in counter.most_common(TOP) if k]
 
 
-def compute_census(
-    session: Session, as_of: date, long_term_days: int = DEFAULT_LONG_TERM_DAYS
+def _tally(
+    session: Session,
+    as_of: date,
+    groups: dict[int, Tally],
+    group_of: str,
+    long_term_days: Callable[[int], int],
+    kind: str,
 ) -> Census:
-    """The census of the townships in scope on as_of."""
-    member_counts = dict(
-        session.execute(
-            select(Member.branch_id, func.count(Member.id))
-            .where(Member.status.in_(ON_REGISTER), Member.join_date <= as_of)
-            .group_by(Member.branch_id)
-        ).all()
-    )
-    branches = {
-        b.id: BranchRow(b.id, b.name, members=member_counts.get(b.id, 0))
-        for b in session.scalars(select(Branch).order_by(Branch.name))
-    }
-    cutoff = as_of - timedelta(days=long_term_days)
-    categories: Counter[str] = Counter()
+    """Count members and mobile members into groups (by branch_id or tenant_id) and a total."""
+    column = getattr(Member, group_of)
+    for key, count in session.execute(
+        select(column, func.count(Member.id))
+        .where(Member.status.in_(ON_REGISTER), Member.join_date <= as_of)
+        .group_by(column)
+    ):
+        if key in groups:
+            groups[key].members = count
+    total = Tally(0, "合计", members=sum(g.members for g in groups.values()))
     destinations: Counter[str] = Counter()
     occupations: Counter[str] = Counter()
     industries: Counter[str] = Counter()
     seen: set[int] = set()
-    unknown = long_term = 0
     for row in mobile_rows(session, as_of):
         if row.member_id in seen:
-            continue  # a member has one open trip; guard against overlapping history anyway
+            continue  # one open trip per member; guard against overlapping history anyway
         seen.add(row.member_id)
-        branch = branches.get(row.branch_id)
-        if branch is not None:
-            branch.mobile += 1
-        if row.flow_category is None:
-            unknown += 1
-            if branch is not None:
-                branch.unknown += 1
-        else:
-            key = FlowCategory(row.flow_category).value
-            categories[key] += 1
-            if branch is not None:
-                branch.categories[key] += 1
-        if row.departed_on <= cutoff:
-            long_term += 1
-            if branch is not None:
-                branch.long_term += 1
+        category = FlowCategory(row.flow_category).value if row.flow_category else None
+        days = long_term_days(row.tenant_id)
+        long_term = row.departed_on <= as_of - timedelta(days=days)
+        total.add(category, long_term)
+        group = groups.get(getattr(row, group_of))
+        if group is not None:
+            group.add(category, long_term)
         if row.destination_prefecture:
-            destinations[divisions.full_name(row.destination_prefecture)] += 1
+            destinations[
+                divisions.full_name(row.destination_prefecture) or row.destination_prefecture
+            ] += 1
         occupations[row.occupation or ""] += 1
         industries[row.industry or ""] += 1
     return Census(
         as_of=as_of,
-        members=sum(member_counts.values()),
-        mobile=len(seen),
-        categories={c.value: categories[c.value] for c in FlowCategory},
-        unknown=unknown,
-        long_term=long_term,
+        total=total,
         destinations=_top(destinations),
         occupations=_top(occupations),
         industries=_top(industries),
-        branches=list(branches.values()),
+        breakdown=list(groups.values()),
+        breakdown_kind=kind,
     )
+
+
+def compute_census(
+    session: Session, as_of: date, long_term_days: int = DEFAULT_LONG_TERM_DAYS
+) -> Census:
+    """The census of the township in scope on as_of, by branch."""
+    branches = {
+        b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.name))
+    }
+    return _tally(session, as_of, branches, "branch_id", lambda _tenant: long_term_days, "branches")
+
+
+def county_census(session: Session, townships: list[Township], as_of: date) -> Census:
+    """The census summed over townships (read in one reading scope), by township."""
+    groups = {t.id: Tally(t.id, t.name) for t in townships}
+    days = {
+        t.id: int((t.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS))
+        for t in townships
+    }
+    return _tally(session, as_of, groups, "tenant_id", lambda tenant: days[tenant], "townships")

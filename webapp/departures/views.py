@@ -2,13 +2,13 @@
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
+from webapp.args import as_of_arg
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
@@ -42,17 +42,6 @@ def _member_for(member_id: int, action: str) -> Member:
     if not can(current_user, action, member.branch_id):
         abort(404)
     return member
-
-
-def _as_of() -> date:
-    raw = request.args.get("as_of", "")
-    try:
-        day = date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        abort(400, description="日期格式应为 YYYY-MM-DD")
-    if day > date.today():
-        abort(400, description="统计日期不能晚于今天")
-    return day
 
 
 def _handle(form: Any, member: Member, service: Any, done: str, template: str) -> Any:
@@ -126,7 +115,7 @@ def index() -> Any:
     limit = branch_limit(current_user, "member.view")
     branch = args.get("branch", "")
     filters = MobileFilters(
-        as_of=_as_of(),
+        as_of=as_of_arg(),
         branch_id=limit if limit is not None else (int(branch) if branch.isdigit() else None),
         category=args.get("category", ""),
         destination=args.get("destination", "").strip(),
@@ -159,7 +148,7 @@ def _csv(census: Census) -> Response:
     writer.writerow(["长期在外", census.long_term, census.share(census.long_term)])
     writer.writerow([])
     writer.writerow(["支部", "党员", "流动党员", *FLOW_LABELS.values(), "去向不明", "长期在外"])
-    for b in census.branches:
+    for b in census.breakdown:
         writer.writerow(
             [
                 b.name,
@@ -183,7 +172,7 @@ def _csv(census: Census) -> Response:
 @require("census.view")
 def census() -> Any:
     """流动党员统计 as of any date: table, charts, CSV."""
-    result = compute_census(db.session, _as_of(), long_term_days())
+    result = compute_census(db.session, as_of_arg(), long_term_days())
     if request.args.get("format") == "csv":
         return _csv(result)
     return render_template(

@@ -2,17 +2,21 @@
 
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from webapp.audit.services import township_log
 from webapp.auth.access import accessible_townships
+from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.models import Branch, BranchKind
+from webapp.departures.views import long_term_days
 from webapp.extensions import db
+from webapp.home.forms import SettingsForm
 from webapp.members.models import Member
 from webapp.tenancy import township_blueprint
+from webapp.townships import TownshipError, do_update_settings
 
 bp = Blueprint("home", __name__)
 township_bp = township_blueprint("township", __name__)
@@ -53,3 +57,21 @@ def home() -> Any:
     return render_template(
         "home/township.html", figures=_township_figures(), recent=recent, own=own
     )
+
+
+@township_bp.route("/settings", methods=["GET", "POST"])
+@require("township.settings")
+def settings() -> Any:
+    """乡镇设置."""
+    form = SettingsForm(data={"long_term_days": long_term_days()})
+    if form.validate_on_submit():
+        try:
+            do_update_settings(
+                db.session, current_user, g.township, {"long_term_days": form.long_term_days.data}
+            )
+        except TownshipError as exc:
+            form.long_term_days.errors = [str(exc)]
+        else:
+            flash("设置已保存", "success")
+            return redirect(url_for(".settings"))
+    return render_template("home/settings.html", form=form), (422 if form.errors else 200)

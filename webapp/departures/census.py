@@ -224,7 +224,7 @@ def compute_census(
 ) -> Census:
     """The census of the township in scope on as_of, by branch."""
     branches = {
-        b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.name))
+        b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.id))
     }
     return _tally(session, as_of, branches, "branch_id", lambda _tenant: long_term_days, "branches")
 

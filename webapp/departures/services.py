@@ -94,29 +94,39 @@ def _audit_stint(stint: Whereabouts) -> dict[str, Any]:
     return view
 
 
-def do_register_departure(
-    session: Session, actor: Any, township: Township, member: Member, data: dict[str, Any]
-) -> Departure:
-    """外出登记: open a trip with its first whereabouts; refused while a trip is open."""
+def registration_problems(
+    session: Session, township: Township, member: Member | None, data: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Field -> message for a 外出登记 (member None: not registered yet) and its stint; no writes."""
     errors: dict[str, str] = {}
     departed = data.get("departed_on")
     _check_day(errors, "departed_on", departed, "外出日期")
     expected = data.get("expected_return")
     if isinstance(departed, date) and isinstance(expected, date) and expected < departed:
         errors["expected_return"] = "预计返回日期不能早于外出日期"
-    if current_departure(session, member) is not None:
-        errors["departed_on"] = "该党员已在外，请先登记返回或登记去向变更"
-    last_return = session.scalar(
-        select(Departure.returned_on)
-        .where(Departure.member_id == member.id)
-        .order_by(Departure.returned_on.desc())
-        .limit(1)
-    )
-    if isinstance(departed, date) and last_return and departed < last_return:
-        errors["departed_on"] = f"外出日期不能早于上次返回日期（{last_return}）"
+    if member is not None and member.id is not None:
+        if current_departure(session, member) is not None:
+            errors["departed_on"] = "该党员已在外，请先登记返回或登记去向变更"
+        last_return = session.scalar(
+            select(Departure.returned_on)
+            .where(Departure.member_id == member.id)
+            .order_by(Departure.returned_on.desc())
+            .limit(1)
+        )
+        if isinstance(departed, date) and last_return and departed < last_return:
+            errors["departed_on"] = f"外出日期不能早于上次返回日期（{last_return}）"
     fields = _stint_fields(township, data, errors)
+    return errors, fields
+
+
+def add_departure(
+    session: Session, actor: Any, township: Township, member: Member, data: dict[str, Any]
+) -> Departure:
+    """外出登记 in the caller's transaction (validated, audited, not committed)."""
+    errors, fields = registration_problems(session, township, member, data)
     if errors:
         raise DepartureInvalid(errors)
+    departed, expected = data["departed_on"], data.get("expected_return")
     trip = Departure(
         tenant_id=township.id, member_id=member.id, departed_on=departed, expected_return=expected
     )
@@ -140,6 +150,14 @@ def do_register_departure(
         tenant_id=township.id,
         after={"departed_on": departed.isoformat(), **_audit_stint(stint)},
     )
+    return trip
+
+
+def do_register_departure(
+    session: Session, actor: Any, township: Township, member: Member, data: dict[str, Any]
+) -> Departure:
+    """外出登记: open a trip with its first whereabouts; refused while a trip is open."""
+    trip = add_departure(session, actor, township, member, data)
     session.commit()
     return trip
 

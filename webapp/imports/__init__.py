@@ -1,0 +1,1 @@
+"""Roster (花名册) import from Excel with a preview, and roster export to Excel."""

@@ -187,3 +187,22 @@ def build_world() -> World:
         coordinator_b=make_user(Role.COUNTY_COORDINATOR, county=county_b, assigned=[b.township]),
         platform_admin=make_user(Role.PLATFORM_ADMIN),
     )
+
+
+def build_article_township(name: str = "文章镇", seed: int = 7) -> tuple[Township, User]:
+    """The source article's township: 60 branches, 957 members, 195 away; and its admin."""
+    from webapp.demo import make_member as make_demo_member
+    from webapp.departures.article import add_article_departures
+
+    township = make_township(make_county(), name=name)
+    with tenant_context(township.id):
+        branches = [Branch(tenant_id=township.id, name=f"第{i + 1}党支部") for i in range(60)]
+        db.session.add_all(branches)
+        db.session.flush()
+        rng, used = random.Random(seed), set()
+        members = [make_demo_member(rng, township, branches[i % 60], used) for i in range(957)]
+        db.session.add_all(members)
+        db.session.flush()
+        add_article_departures(db.session, township, members, date.today())
+        db.session.commit()
+    return township, make_user(Role.TOWNSHIP_ADMIN, township)

@@ -6,10 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tenants.context import tenant_context
-from tests.factories import login, make_county, make_township, make_user, token_for
+from tests.factories import build_article_township, login, token_for
 from webapp.auth.models import Role
-from webapp.demo import make_member
-from webapp.departures.article import add_article_departures
 from webapp.departures.census import compute_census, percent
 from webapp.departures.models import Departure
 from webapp.extensions import db
@@ -29,25 +27,8 @@ ARTICLE = {
 
 @pytest.fixture()
 def article_township(app):
-    import random
-
-    from webapp.branches.models import Branch
-
     with app.app_context():
-        county = make_county()
-        township = make_township(county, name="文章镇")
-        with tenant_context(township.id):
-            branches = [Branch(tenant_id=township.id, name=f"第{i + 1}党支部") for i in range(60)]
-            db.session.add_all(branches)
-            db.session.flush()
-            rng, used = random.Random(7), set()
-            members = [make_member(rng, township, branches[i % 60], used) for i in range(957)]
-            db.session.add_all(members)
-            db.session.flush()
-            add_article_departures(db.session, township, members, date.today())
-            db.session.commit()
-        admin = make_user(Role.TOWNSHIP_ADMIN, township)
-        return township, admin
+        return build_article_township()
 
 
 def test_percent_rounds_half_up() -> None:

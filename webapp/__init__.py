@@ -48,17 +48,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp.activities.views import bp as activities_bp
     from webapp.api import init_api
     from webapp.audit.views import bp as audit_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.branches.views import bp as branches_bp
+    from webapp.certificates.public import bp as certificates_public_bp
+    from webapp.certificates.views import bp as certificates_bp
+    from webapp.contributions.views import bp as contributions_bp
+    from webapp.contributions.views import support_bp
     from webapp.county.views import bp as county_bp
     from webapp.departures.views import bp as departures_bp
+    from webapp.dues.views import bp as dues_bp
+    from webapp.duties.three_ones_views import bp as three_ones_bp
+    from webapp.duties.views import bp as duties_bp
     from webapp.health import bp as health_bp
     from webapp.home.views import bp as home_bp
     from webapp.home.views import township_bp
+    from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
+    from webapp.reminders.inbox import bp as notifications_bp
+    from webapp.reminders.views import bp as reminders_bp
     from webapp.reports.views import bp as reports_bp
+    from webapp.risk.views import bp as risk_bp
+    from webapp.risk.views import county_bp as risk_county_bp
 
     for bp in (
         auth_bp,
@@ -67,9 +80,22 @@ def _register_blueprints(app: Flask) -> None:
         branches_bp,
         members_bp,
         departures_bp,
+        duties_bp,
+        three_ones_bp,
+        certificates_bp,
+        certificates_public_bp,
         reports_bp,
+        imports_bp,
+        reminders_bp,
+        activities_bp,
+        dues_bp,
+        contributions_bp,
+        support_bp,
+        notifications_bp,
         audit_bp,
         county_bp,
+        risk_bp,
+        risk_county_bp,
         health_bp,
     ):
         app.register_blueprint(bp)

@@ -60,7 +60,8 @@ def db_downgrade(revision: str) -> None:
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Only when no township exists yet.")
 @click.option("--quiet", is_flag=True, help="Do not list the logins.")
-def demo(if_empty: bool, quiet: bool) -> None:
+@click.option("--scale", type=click.IntRange(1), default=None, help="Benchmark data: N members.")
+def demo(if_empty: bool, quiet: bool, scale: int | None) -> None:
     """Load the demo county, townships, branches, members and a login for each role."""
     from webapp.demo import DEMO_LOGINS, load_demo
 
@@ -68,6 +69,15 @@ def demo(if_empty: bool, quiet: bool) -> None:
     with app.app_context(), system_context_unsafe():
         if if_empty and db.session.scalar(select(Township.id).limit(1)) is not None:
             click.echo("demo data already present")
+            return
+        if scale is not None:
+            from webapp.scale import generate
+
+            result = generate(db.session, scale, echo=click.echo)
+            click.echo(
+                f"scale data loaded: {result.members:,} members, {result.departures:,} trips "
+                f"in {result.seconds:.0f}s; statistics township: {result.bench_slug}"
+            )
             return
         load_demo(db.session)
     click.echo("demo data loaded")

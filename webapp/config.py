@@ -71,6 +71,23 @@ def from_env(instance: Path) -> dict[str, Any]:
         "SMS_SECRET": os.environ.get("SMS_SECRET", ""),
         "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
         "SMS_ENDPOINT": os.environ.get("SMS_ENDPOINT", ""),
+        "SMS_APP_ID": os.environ.get("SMS_APP_ID", ""),  # Tencent SmsSdkAppId
+        "SMS_REGION": os.environ.get("SMS_REGION", ""),
+        "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
+        "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES", "{}"),  # JSON: rule -> template id, params
+        "MAIL_BACKEND": os.environ.get(
+            "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "dev"
+        ),
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "0") == "1",
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),
+        "NOTIFY_SMS_PER_NUMBER_DAILY": _int("NOTIFY_SMS_PER_NUMBER_DAILY", 50),
+        "NOTIFY_SMS_PER_TOWNSHIP_DAILY": _int("NOTIFY_SMS_PER_TOWNSHIP_DAILY", 5000),
+        "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 6),
+        "NOTIFY_RETRY_BASE_SECONDS": float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "60")),
+        "NOTIFY_LEASE_SECONDS": float(os.environ.get("NOTIFY_LEASE_SECONDS", "120")),
+        "NOTIFY_BATCH_SIZE": _int("NOTIFY_BATCH_SIZE", 200),
+        "NOTIFY_CONCURRENCY": _int("NOTIFY_CONCURRENCY", 8),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

@@ -1,28 +1,51 @@
 """Every model, imported once so the metadata is complete (Alembic, tests, the CLI)."""
 
+from notifications.models import Message, Preference
 from tenants.db import Base
 from tenants.models import CoordinatorAssignment, County, Township
+from webapp.activities.models import Activity, Attendance
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, LoginAttempt, User
 from webapp.branches.models import Branch
+from webapp.certificates.models import Certificate, CertificatePrint, Verification
+from webapp.contributions.models import Contribution, SupportRequest, SupportService
 from webapp.departures.models import Departure, Whereabouts
+from webapp.dues.models import DuesPayment, DuesRate
+from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
+from webapp.imports.models import ImportJob
 from webapp.members.models import Member
 from webapp.reports.models import Report
 
 metadata = Base.metadata
 
 __all__ = [
+    "Activity",
     "ApiToken",
+    "Attendance",
     "AuditLog",
     "Branch",
+    "Certificate",
+    "CertificatePrint",
+    "Contact",
+    "ContactAssignment",
+    "Contribution",
     "CoordinatorAssignment",
     "County",
     "Departure",
+    "DuesPayment",
+    "DuesRate",
+    "ImportJob",
     "LoginAttempt",
     "Member",
+    "Message",
+    "Preference",
     "Report",
+    "SupportRequest",
+    "SupportService",
+    "ThreeOnesItem",
     "Township",
     "User",
+    "Verification",
     "Whereabouts",
     "metadata",
 ]

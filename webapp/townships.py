@@ -91,7 +91,16 @@ def do_update_township(
     return township
 
 
-SETTING_LIMITS = {"long_term_days": (30, 3650, "长期在外天数")}
+SETTING_LIMITS = {
+    "long_term_days": (30, 3650, "长期在外天数"),
+    "certificate_verify_months": (1, 24, "流动党员证验证间隔月数"),
+    "risk_warn_months": (1, 6, "预警提醒月数"),
+    "risk_red_months": (1, 6, "红色预警月数"),
+    "risk_contact_days": (7, 365, "未联系预警天数"),
+    "target_visit_pct": (0, 100, "走访覆盖率目标"),
+    "target_three_ones_pct": (0, 100, "三个一完成率目标"),
+    "target_attendance_pct": (0, 100, "组织生活参加率目标"),
+}
 
 
 def do_update_settings(
@@ -103,6 +112,9 @@ def do_update_settings(
         low, high, label = SETTING_LIMITS[key]
         if not isinstance(value, int) or not low <= value <= high:
             errors[key] = f"{label}应为{low}至{high}之间的整数"
+    merged = {**(township.settings or {}), **changes}
+    if not errors and merged.get("risk_warn_months", 3) >= merged.get("risk_red_months", 5):
+        errors["risk_red_months"] = "红色预警月数应大于预警提醒月数"
     if errors:
         raise TownshipError(next(iter(errors.values())), next(iter(errors)))
     before = dict(township.settings or {})

@@ -8,7 +8,13 @@ from kombu import Queue
 
 from workers.schedule import BEAT_SCHEDULE
 
-TASK_MODULES = ["workers.tasks.reports", "workers.tasks.heartbeat"]
+TASK_MODULES = [
+    "workers.tasks.reports",
+    "workers.tasks.heartbeat",
+    "workers.tasks.imports",
+    "workers.tasks.certificates",
+    "workers.tasks.notify",
+]
 
 
 def transport_options(queue: str, visibility_timeout: int) -> dict[str, Any]:

@@ -10,9 +10,25 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import World, login, make_branch, token_for, uid, valid_id_number
+from tests.activities.helpers import (
+    probe_attendance,
+    probe_contribution,
+    probe_dues,
+    probe_schedule,
+)
+from tests.certificates.helpers import probe_issue, probe_verify
+from tests.factories import (
+    World,
+    login,
+    make_branch,
+    make_user,
+    token_for,
+    uid,
+    valid_id_number,
+)
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
+from webapp.duties.periods import half_of
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 
@@ -118,6 +134,52 @@ def _register_departure(
     return _ok(response.status_code, 302)
 
 
+def _assign_duty(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    officer = make_user(Role.COMMITTEE_MEMBER, w.a.township, branch=branch)
+    url = f"/t/{w.a.township.slug}/duties/members/{member.id}/assignment"
+    return _ok(c.post(url, data={"officer_id": str(officer.id)}).status_code, 302)
+
+
+def _log_contact(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    url = f"/t/{w.a.township.slug}/duties/members/{member.id}/contacts/new"
+    data = {
+        "contacted_on": date.today().isoformat(),
+        "channel": "phone",
+        "substance": "电话了解务工和学习情况，传达了支部的消息。",
+    }
+    return _ok(c.post(url, data=data).status_code, 302)
+
+
+def _three_ones_item() -> dict[str, str]:
+    today = date.today()
+    return {
+        "half": half_of(today).key,
+        "kind": "call",
+        "status": "done",
+        "happened_on": today.isoformat(),
+        "note": "给支部打电话汇报近况",
+    }
+
+
+def _record_three_ones(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    url = f"/t/{w.a.township.slug}/three-ones/members/{member.id}"
+    return _ok(c.post(url, data=_three_ones_item()).status_code, 302)
+
+
+def _submit_own_three_ones(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    # acts on the caller's own record only, whichever member the row names
+    url = f"/t/{w.a.township.slug}/three-ones/mine"
+    return _ok(c.post(url, data=_three_ones_item()).status_code, 302)
+
+
 PROBES: dict[str, Probe] = {
     "township.view": _get("/t/{slug}/"),
     "branch.view": _get("/t/{slug}/branches/{branch}"),
@@ -130,12 +192,30 @@ PROBES: dict[str, Probe] = {
     "member.reveal": _reveal,
     "departure.manage": _register_departure,
     "census.view": _get("/t/{slug}/census/"),
+    "certificate.manage": probe_issue,
+    "certificate.verify": probe_verify,
     "township.settings": _get("/t/{slug}/settings"),
+    "duty.assign": _assign_duty,
+    "contact.log": _log_contact,
+    "three_ones.manage": _record_three_ones,
+    "three_ones.submit": _submit_own_three_ones,
+    "roster.import": _get("/t/{slug}/imports/"),
+    "roster.export": _get("/t/{slug}/imports/export?branch={branch}"),
     "audit.view": _get("/t/{slug}/audit/"),
     "report.request": _request_report,
     "county.view": _get("/county/"),
     "token.manage": _get("/account/tokens"),
     "township.manage": _create_township,
+    "reminder.log": _get("/t/{slug}/reminders/"),
+    "reminder.manage": _get("/t/{slug}/reminders/settings"),
+    "reminder.preferences": _get("/t/{slug}/reminders/members/{member}/preferences"),
+    "notification.inbox": _get("/t/{slug}/notifications/"),
+    "activity.manage": probe_schedule,
+    "attendance.record": probe_attendance,
+    "dues.manage": probe_dues,
+    "contribution.manage": probe_contribution,
+    "risk.view": _get("/t/{slug}/risk/?branch={branch}"),
+    "scorecard.manage": _get("/t/{slug}/risk/scorecards/{branch}/targets"),
 }
 
 

@@ -12,10 +12,15 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tenants.context import system_context_unsafe, tenant_context
+from tests.activities.helpers import victim_life_rows
+from tests.certificates.helpers import victim_certificate_rows
+from tests.duties.helpers import victim_duty_rows
 from tests.factories import TownshipWorld, World, login, token_for
+from tests.reminders.helpers import victim_message_rows
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, Role, User
 from webapp.extensions import db
+from webapp.imports.models import ImportJob, ImportStatus
 from webapp.members.models import Member
 from webapp.reports.models import Report, ReportStatus
 
@@ -30,9 +35,11 @@ NOT_TENANT = {
     "county.townships": "lists assigned townships only (test_township_picker_lists_only_assigned)",
     "county.census": "sums assigned townships only (test_county_census_sums_only_assigned)",
     "api_county.CountyCensus": "sums assigned townships only (test_county_census_sums_only_assigned)",
+    "risk_county.county_scorecards": "scores assigned townships only (test_county_scorecards_show_only_assigned)",
     "health.healthz": "no tenant data",
     "api-docs.openapi_json": "the API description",
     "api_townships.Townships": "list filtered by reach (test_api_township_list_is_filtered); create is platform-level",
+    "certificates_public.check": "public QR check by signed token: validity and township only (test_public_certificate_check_leaks_nothing)",
 }
 
 # URL argument -> how to find the victim's object of that kind
@@ -41,6 +48,15 @@ OBJECT_PARAMS: dict[str, Callable[[TownshipWorld, dict[str, Any]], int]] = {
     "member_id": lambda tw, extra: tw.member.id,
     "report_id": lambda tw, extra: extra["report_id"],
     "token_id": lambda tw, extra: extra["token_id"],
+    "import_id": lambda tw, extra: extra["import_id"],
+    "certificate_id": lambda tw, extra: extra["certificate_id"],
+    "print_id": lambda tw, extra: extra["print_id"],
+    "contact_id": lambda tw, extra: extra["contact_id"],
+    "message_id": lambda tw, extra: extra["message_id"],
+    "activity_id": lambda tw, extra: extra["activity_id"],
+    "payment_id": lambda tw, extra: extra["payment_id"],
+    "contribution_id": lambda tw, extra: extra["contribution_id"],
+    "support_id": lambda tw, extra: extra["support_id"],
 }
 
 
@@ -74,12 +90,28 @@ def _victim_extras(world: World) -> dict[str, Any]:
             progress=100,
         )
         db.session.add(report)
+        job = ImportJob(
+            tenant_id=victim.township.id,
+            filename="花名册.xlsx",
+            content=b"PK secret",
+            status=ImportStatus.PREVIEWED,
+            valid_rows=1,
+            errors=[{"row": 2, "column": "姓名", "problem": "秘密"}],
+        )
+        db.session.add(job)
         db.session.commit()
     token_for(victim.users[Role.TOWNSHIP_ADMIN])
     token_id = db.session.scalar(
         select(ApiToken.id).where(ApiToken.user_id == victim.users[Role.TOWNSHIP_ADMIN].id)
     )
-    return {"report_id": report.id, "token_id": token_id}
+    extras = {"report_id": report.id, "token_id": token_id, "import_id": job.id}
+    return (
+        extras
+        | victim_certificate_rows(victim)
+        | victim_duty_rows(victim)
+        | victim_message_rows(victim)
+        | victim_life_rows(victim)
+    )
 
 
 def _fingerprint(world: World) -> tuple[Any, ...]:
@@ -102,7 +134,12 @@ def _fingerprint(world: World) -> tuple[Any, ...]:
     return result
 
 
-MISSING = {"report_id": 987654321, "token_id": 987654321, "missing": True}
+MISSING = {
+    "report_id": 987654321,
+    "token_id": 987654321,
+    "import_id": 987654321,
+    "missing": True,
+}
 
 
 def _ask(
@@ -213,3 +250,32 @@ def test_home_redirects_to_own_township(app: Flask, world: World) -> None:
     client = app.test_client()
     login(client, world.b.users[Role.TOWNSHIP_ADMIN])
     assert client.get("/").location.endswith(f"/t/{world.b.township.slug}/")
+
+
+def test_public_certificate_check_leaks_nothing(app: Flask, world: World) -> None:
+    from webapp.certificates.public import public_token
+    from webapp.idnumber import mask_id_number, mask_phone
+
+    victim = world.a
+    with app.app_context():
+        cert_id = victim_certificate_rows(victim)["certificate_id"]
+    with app.test_request_context():
+        token = public_token(cert_id)
+    anonymous, outsider = app.test_client(), app.test_client()
+    login(outsider, world.b.users[Role.TOWNSHIP_ADMIN])
+    member = victim.member
+    for client in (anonymous, outsider):
+        response = client.get(f"/v/{token}")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and victim.township.name in body and "有效" in body
+        for secret in (
+            member.name,
+            member.id_number,
+            mask_id_number(member.id_number),
+            member.phone,
+            mask_phone(member.phone),
+            victim.branch.name,
+            "VICTIM-1",
+        ):
+            assert secret not in body
+        assert client.get(f"/v/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}").status_code == 404

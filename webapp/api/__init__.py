@@ -47,7 +47,19 @@ def api_blueprint(
 
 def init_api(app: Flask) -> None:
     """Bind the API and its blueprints; the API uses tokens, not cookies, so no CSRF."""
-    from webapp.api import branches, county, departures, members, townships
+    from webapp.api import (
+        branches,
+        certificates,
+        county,
+        departures,
+        duties,
+        imports,
+        life,
+        members,
+        reminders,
+        risk,
+        townships,
+    )
 
     api.init_app(
         app,
@@ -56,6 +68,18 @@ def init_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
         },
     )
-    for module in (townships, branches, members, departures, county):
+    for module in (
+        townships,
+        branches,
+        members,
+        departures,
+        county,
+        imports,
+        certificates,
+        duties,
+        reminders,
+        life,
+        risk,
+    ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -45,6 +45,8 @@ class User(UserMixin, Timestamped, Base):
     county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"), index=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(120))  # for reminders to officers
+    phone: Mapped[str | None] = mapped_column(String(20))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,13 +1,12 @@
 """The census as of any date, computed from the history: totals, flow categories, destinations."""
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
@@ -41,14 +40,15 @@ class Tally:
     unknown: int = 0
     long_term: int = 0
 
-    def add(self, category: str | None, long_term: bool) -> None:
-        """Count one mobile member."""
-        self.mobile += 1
+    def add(self, category: str | None, long_term: bool, count: int = 1) -> None:
+        """Count mobile members of one category (None: whereabouts unknown)."""
+        self.mobile += count
         if category is None:
-            self.unknown += 1
+            self.unknown += count
         else:
-            self.categories[category] += 1
-        self.long_term += long_term
+            self.categories[category] += count
+        if long_term:
+            self.long_term += count
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready counts."""
@@ -140,14 +140,17 @@ def away_on(as_of: date) -> Any:
     )
 
 
-def mobile_rows(session: Session, as_of: date) -> list[Any]:
-    """One row per member away on as_of, with the stint that was current that day (if any)."""
-    stint_on = and_(
+def _stint_on(as_of: date) -> Any:
+    return and_(
         Whereabouts.departure_id == Departure.id,
         Whereabouts.valid_from <= as_of,
         or_(Whereabouts.valid_to.is_(None), Whereabouts.valid_to > as_of),
     )
-    stmt = (
+
+
+def mobile_rows(as_of: date) -> Any:
+    """SELECT one row per member away on as_of, with the stint current that day (if any)."""
+    return (
         select(
             Departure.member_id,
             Member.branch_id,
@@ -159,10 +162,30 @@ def mobile_rows(session: Session, as_of: date) -> list[Any]:
             Whereabouts.industry,
         )
         .join(Member, Member.id == Departure.member_id)
-        .outerjoin(Whereabouts, stint_on)
+        .outerjoin(Whereabouts, _stint_on(as_of))
         .where(away_on(as_of), Member.status.in_(ON_REGISTER), Member.join_date <= as_of)
     )
-    return list(session.execute(stmt))
+
+
+def _grouped_mobile(as_of: date, group_column: Any, cutoff: Any) -> Any:
+    """The mobile members of as_of counted by group, category, long-term flag and stint facts."""
+    long_term = case((Departure.departed_on <= cutoff, 1), else_=0)
+    keys = (
+        group_column,
+        Whereabouts.flow_category,
+        long_term,
+        Whereabouts.destination_prefecture,
+        Whereabouts.occupation,
+        Whereabouts.industry,
+    )
+    return (
+        select(*keys, func.count())
+        .select_from(Departure)
+        .join(Member, Member.id == Departure.member_id)
+        .outerjoin(Whereabouts, _stint_on(as_of))
+        .where(away_on(as_of), Member.status.in_(ON_REGISTER), Member.join_date <= as_of)
+        .group_by(*keys)
+    )
 
 
 def _top(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -174,7 +197,7 @@ def _tally(
     as_of: date,
     groups: dict[int, Tally],
     group_of: str,
-    long_term_days: Callable[[int], int],
+    cutoff: Any,
     kind: str,
 ) -> Census:
     """Count members and mobile members into groups (by branch_id or tenant_id) and a total."""
@@ -190,28 +213,24 @@ def _tally(
     destinations: Counter[str] = Counter()
     occupations: Counter[str] = Counter()
     industries: Counter[str] = Counter()
-    seen: set[int] = set()
-    for row in mobile_rows(session, as_of):
-        if row.member_id in seen:
-            continue  # one open trip per member; guard against overlapping history anyway
-        seen.add(row.member_id)
-        category = FlowCategory(row.flow_category).value if row.flow_category else None
-        days = long_term_days(row.tenant_id)
-        long_term = row.departed_on <= as_of - timedelta(days=days)
-        total.add(category, long_term)
-        group = groups.get(getattr(row, group_of))
+    # SQL does the counting; Python only folds a few thousand grouped rows at county scale.
+    for key, category, long_term, prefecture, occupation, industry, count in session.execute(
+        _grouped_mobile(as_of, column, cutoff)
+    ):
+        flow = category.value if category else None
+        total.add(flow, bool(long_term), count)
+        group = groups.get(key)
         if group is not None:
-            group.add(category, long_term)
-        if row.destination_prefecture:
-            destinations[
-                divisions.full_name(row.destination_prefecture) or row.destination_prefecture
-            ] += 1
-        occupations[row.occupation or ""] += 1
-        industries[row.industry or ""] += 1
+            group.add(flow, bool(long_term), count)
+        if prefecture:
+            destinations[prefecture] += count
+        occupations[occupation or ""] += count
+        industries[industry or ""] += count
+    named = Counter({(divisions.full_name(code) or code): n for code, n in destinations.items()})
     return Census(
         as_of=as_of,
         total=total,
-        destinations=_top(destinations),
+        destinations=_top(named),
         occupations=_top(occupations),
         industries=_top(industries),
         breakdown=list(groups.values()),
@@ -226,14 +245,18 @@ def compute_census(
     branches = {
         b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.id))
     }
-    return _tally(session, as_of, branches, "branch_id", lambda _tenant: long_term_days, "branches")
+    cutoff = literal(as_of - timedelta(days=long_term_days))
+    return _tally(session, as_of, branches, "branch_id", cutoff, "branches")
 
 
 def county_census(session: Session, townships: list[Township], as_of: date) -> Census:
     """The census summed over townships (read in one reading scope), by township."""
     groups = {t.id: Tally(t.id, t.name) for t in townships}
-    days = {
-        t.id: int((t.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS))
+    cutoffs = {
+        t.id: as_of
+        - timedelta(days=int((t.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS)))
         for t in townships
     }
-    return _tally(session, as_of, groups, "tenant_id", lambda tenant: days[tenant], "townships")
+    default = as_of - timedelta(days=DEFAULT_LONG_TERM_DAYS)
+    cutoff = case(cutoffs, value=Member.tenant_id, else_=default) if cutoffs else literal(default)
+    return _tally(session, as_of, groups, "tenant_id", cutoff, "townships")

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 
 class SettingsForm(FlaskForm):
@@ -15,4 +15,42 @@ class SettingsForm(FlaskForm):
             NumberRange(30, 3650, "长期在外天数应为30至3650之间的整数"),
         ],
         description="外出超过这个天数的党员计为“长期在外”",
+    )
+    certificate_verify_months = IntegerField(
+        "流动党员证验证间隔（月）",
+        validators=[
+            Optional(),  # left out (an older client, say): the setting stays as it is
+            NumberRange(1, 24, "流动党员证验证间隔月数应为1至24之间的整数"),
+        ],
+        description="从上次验证（或发证）日期起，经过这么多个月应再次验证；默认6个月（每半年一次）",
+    )
+    risk_warn_months = IntegerField(
+        "预警提醒（月）",
+        validators=[Optional(), NumberRange(1, 6, "预警提醒月数应为1至6之间的整数")],
+        description="连续这么多个月未参加组织生活或欠缴党费，列入预警名单；默认3个月",
+    )
+    risk_red_months = IntegerField(
+        "红色预警（月）",
+        validators=[Optional(), NumberRange(1, 6, "红色预警月数应为1至6之间的整数")],
+        description="达到这么多个月标为红色预警（党章规定为连续六个月）；默认5个月",
+    )
+    risk_contact_days = IntegerField(
+        "未联系预警（天）",
+        validators=[Optional(), NumberRange(7, 365, "未联系预警天数应为7至365之间的整数")],
+        description="流动党员超过这么多天没有联系记录即列入预警名单；默认90天",
+    )
+    target_visit_pct = IntegerField(
+        "走访覆盖率目标（%）",
+        validators=[Optional(), NumberRange(0, 100, "走访覆盖率目标应为0至100之间的整数")],
+        description="全镇各支部的默认目标，支部可另设；默认100%",
+    )
+    target_three_ones_pct = IntegerField(
+        "三个一完成率目标（%）",
+        validators=[Optional(), NumberRange(0, 100, "三个一完成率目标应为0至100之间的整数")],
+        description="默认90%",
+    )
+    target_attendance_pct = IntegerField(
+        "组织生活参加率目标（%）",
+        validators=[Optional(), NumberRange(0, 100, "组织生活参加率目标应为0至100之间的整数")],
+        description="默认80%",
     )

@@ -11,10 +11,13 @@ from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.models import Branch, BranchKind
+from webapp.certificates.services import verify_months
 from webapp.departures.views import long_term_days
 from webapp.extensions import db
 from webapp.home.forms import SettingsForm
 from webapp.members.models import Member
+from webapp.risk.rules import DEFAULTS as RISK_SETTINGS
+from webapp.risk.rules import setting as risk_setting
 from webapp.tenancy import township_blueprint
 from webapp.townships import TownshipError, do_update_settings
 
@@ -63,14 +66,24 @@ def home() -> Any:
 @require("township.settings")
 def settings() -> Any:
     """乡镇设置."""
-    form = SettingsForm(data={"long_term_days": long_term_days()})
+    form = SettingsForm(
+        data={
+            "long_term_days": long_term_days(),
+            "certificate_verify_months": verify_months(g.township),
+            **{k: risk_setting(g.township, k) for k in RISK_SETTINGS},
+        }
+    )
     if form.validate_on_submit():
+        changes = {"long_term_days": form.long_term_days.data}
+        if form.certificate_verify_months.data is not None:
+            changes["certificate_verify_months"] = form.certificate_verify_months.data
+        for key in RISK_SETTINGS:  # left out by an older client: the setting stays as it is
+            if form[key].data is not None:
+                changes[key] = form[key].data
         try:
-            do_update_settings(
-                db.session, current_user, g.township, {"long_term_days": form.long_term_days.data}
-            )
+            do_update_settings(db.session, current_user, g.township, changes)
         except TownshipError as exc:
-            form.long_term_days.errors = [str(exc)]
+            form[exc.field].errors = [str(exc)]
         else:
             flash("设置已保存", "success")
             return redirect(url_for(".settings"))

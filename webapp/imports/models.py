@@ -1,14 +1,16 @@
 """ImportJob: one uploaded roster file, its preview and its import, worked on by a worker."""
 
+import base64
 import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, TypeDecorator
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from tenants.db import Base, str_enum, utcnow
 from tenants.scoping import TenantScoped
+from webapp.crypto import keyring
 
 
 class ImportStatus(enum.StrEnum):
@@ -44,6 +46,23 @@ MODE_LABELS = {
 RUNNING = (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 
 
+class EncryptedBlob(TypeDecorator[bytes]):
+    """Bytes stored as Fernet ciphertext: an uploaded roster carries ID numbers in the clear."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return keyring.encrypt(base64.b64encode(value).decode()).encode()
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return base64.b64decode(keyring.decrypt(bytes(value).decode()))
+
+
 class ImportJob(TenantScoped, Base):
     """One uploaded roster: the file itself, the preview's errors and the import's counts."""
 
@@ -52,7 +71,7 @@ class ImportJob(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(default=0)
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = deferred(mapped_column(EncryptedBlob, nullable=False))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[ImportStatus] = mapped_column(
@@ -65,7 +84,9 @@ class ImportJob(TenantScoped, Base):
     error_rows: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    errors: Mapped[list[dict[str, Any]]] = deferred(mapped_column(JSON, default=list))
+    errors: Mapped[list[dict[str, Any]]] = deferred(
+        mapped_column(JSON, default=list, nullable=False)
+    )
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,194 @@
+"""Dispatch: claim due messages a chunk at a time, send them concurrently, record each outcome once.
+
+A chunk is claimed, checked (quiet hours, daily caps, known-bad addresses) and given its
+idempotency keys in one transaction; only then do the requests go out, in a thread pool; the
+outcomes are written in a second transaction, each guarded by the claim token, so an outcome
+arriving after another worker reclaimed the row changes nothing. A worker that dies leaves its
+rows in "sending" with a lease; once the lease passes they are due again and are retried with the
+keys they already had (see notifications.channels for what that guarantees per provider).
+"""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from notifications import channels as channel_registry
+from notifications.channels import Outcome, Outgoing, Result, Transport, sms_templates_setting
+from notifications.claims import Claimed, Report, SmsBudget, claim, due_parts, hold, snapshot
+from notifications.models import Channel, Message
+from notifications.outcomes import record_all, suppress
+from notifications.policy import Policy
+from notifications.service import preferences_of
+from notifications.templates import SmsTemplate
+from tenants.db import utcnow
+from tenants.models import Township
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Channels:
+    """The transports of one run, built when first needed and closed at the end."""
+
+    config: Mapping[str, Any]
+    built: dict[Channel, Transport] = field(default_factory=dict)
+
+    def get(self, kind: Channel) -> Transport:
+        if kind not in self.built:
+            self.built[kind] = channel_registry.build(kind, self.config)
+        return self.built[kind]
+
+    def close(self) -> None:
+        for transport in self.built.values():
+            transport.close()
+
+
+def prepare(
+    session: Session,
+    rows: list[Message],
+    policy: Policy,
+    now: datetime,
+    report: Report,
+    budget: SmsBudget | None = None,
+) -> list[Claimed]:
+    """Hold, suppress or ready each claimed row (in the claim's transaction); the ready ones."""
+    budget = budget or SmsBudget()
+    prefs = preferences_of(session, [(r.recipient_kind.value, r.recipient_id) for r in rows])
+    sms = [r for r in rows if r.channel == Channel.SMS]
+    per_number: dict[str, int] = {}
+    if sms:
+        per_number = budget.counts(
+            session, policy, now, {r.address for r in sms}, [r.id for r in rows]
+        )
+    ready: list[Claimed] = []
+    for row in rows:
+        pref = prefs.get((row.recipient_kind.value, row.recipient_id))
+        replay = bool(row.send_key)
+        if row.channel == Channel.SMS:
+            if pref is not None and pref.invalid_phone and pref.invalid_phone == row.address:
+                suppress(session, row, "手机号已被短信服务商判定为无效，不再发送", now, report)
+                continue
+            if not row.urgent and policy.is_quiet(now):
+                hold(row, policy.quiet_over(now), f"夜间免打扰（{policy.quiet_label}），届时再发")
+                report.held += 1
+                continue
+            if not replay and (
+                (budget.township or 0) >= policy.sms_per_township_daily
+                or per_number.get(row.address, 0) >= policy.sms_per_number_daily
+            ):
+                hold(row, policy.next_day(now), "已达今日短信上限，次日发送")
+                report.held += 1
+                continue
+            if not replay:
+                budget.township = (budget.township or 0) + 1
+                per_number[row.address] = per_number.get(row.address, 0) + 1
+        elif (
+            row.channel == Channel.EMAIL and pref is not None and pref.invalid_email == row.address
+        ):
+            suppress(session, row, "电子邮箱已被判定为无效，不再发送", now, report)
+            continue
+        if not replay:
+            row.send_key = f"{uuid.uuid4().hex[:24]}-{row.id}"[:40]
+        row.attempts += 1
+        ready.append(snapshot(row, replay))
+    return ready
+
+
+def _outgoing(item: Claimed, sms: SmsTemplate | None, sign_name: str) -> Outgoing:
+    return Outgoing(
+        message_id=item.id,
+        channel=item.channel,
+        rule=item.rule,
+        address=item.address,
+        subject=item.subject,
+        body=item.body,
+        values=item.params,
+        sms=sms,
+        sign_name=sign_name,
+        key=item.key,
+    )
+
+
+def _send_one(transport: Transport, message: Outgoing) -> Result:
+    try:
+        return transport.send(message)
+    except Exception as exc:  # a bug or an unexpected library error must not lose the batch
+        log.exception("channel %s raised for message %s", transport.name, message.message_id)
+        return Result(Outcome.TRANSIENT, transport.name, code=type(exc).__name__, definite=False)
+
+
+def dispatch(
+    session: Session,
+    tenant_id: int,
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> Report:
+    """Send up to limit due messages of one township (its scope must be set); report.more when
+    there may be more due than one run takes."""
+    township = session.get(Township, tenant_id)
+    own = ((township.settings if township else None) or {}).get("notifications") or {}
+    policy = Policy.for_township(config, township)
+    limit = limit or policy.batch
+    sms_templates = sms_templates_setting(config.get("SMS_TEMPLATES")) | (
+        own.get("sms_templates") or {}
+    )
+    sign_name = own.get("sign_name") or ""
+    transports = Channels(config)
+    report = Report()
+    budget = SmsBudget()
+    with ThreadPoolExecutor(max_workers=policy.concurrency) as pool:
+        try:
+            while report.claimed < limit:
+                moment = now or utcnow()
+                token_rows = claim(
+                    session,
+                    tenant_id,
+                    moment,
+                    min(policy.concurrency * 4, limit - report.claimed),
+                    policy.lease,
+                )
+                if not token_rows:
+                    break
+                token = token_rows[0].claim_token or ""
+                report.claimed += len(token_rows)
+                ready = prepare(session, token_rows, policy, moment, report, budget)
+                session.commit()
+                outgoing = [
+                    _outgoing(item, SmsTemplate.from_dict(sms_templates.get(item.rule)), sign_name)
+                    for item in ready
+                ]
+                results = list(
+                    pool.map(
+                        lambda pair: _send_one(transports.get(pair[0].channel), pair[1]),
+                        zip(ready, outgoing, strict=True),
+                    )
+                )
+                record_all(
+                    session, list(zip(ready, results, strict=True)), token, policy, moment, report
+                )
+                session.commit()
+        finally:
+            transports.close()
+    report.more = report.claimed >= limit
+    return report
+
+
+def due_townships(session: Session, now: datetime | None = None) -> list[int]:
+    """Townships with messages to pick up now (run in the system scope: the sweep spans them).
+
+    An EXISTS per township and way of being due: index probes, not a scan of the whole outbox.
+    """
+    now = now or utcnow()
+    waiting = [
+        exists().where(Message.tenant_id == Township.id, state, condition)
+        for state, condition in due_parts(now)
+    ]
+    return list(session.scalars(select(Township.id).where(or_(*waiting)).order_by(Township.id)))

@@ -1,0 +1,1 @@
+"""Party dues (党费): monthly amounts, payments, arrears."""

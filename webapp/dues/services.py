@@ -1,0 +1,180 @@
+"""Dues writes: set a member's monthly amount, record and delete payments; audited, all or nothing."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.activities.services import LifeInvalid
+from webapp.audit.services import record, snapshot
+from webapp.branches.models import Branch
+from webapp.dues.models import DuesPayment, DuesRate
+from webapp.members.models import Member
+
+MAX_AMOUNT = Decimal("99999999.99")
+
+
+def month_start(day: date) -> date:
+    """The first day of day's month."""
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    """The first of the month n months after month."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> int:
+    """Months from first's month to last's month inclusive (0 when last is before first)."""
+    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+
+
+def parse_amount(value: Any, field: str, label: str, errors: dict[str, str]) -> Decimal | None:
+    """A non-negative amount of at most two decimals, or an error under field."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors[field] = f"请填写{label}（元），如 12.50"
+        return None
+    if not amount.is_finite():
+        errors[field] = f"请填写{label}（元），如 12.50"
+    elif amount < 0:
+        errors[field] = f"{label}不能为负数"
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors[field] = f"{label}最多保留两位小数"
+    elif amount > MAX_AMOUNT:
+        errors[field] = f"{label}过大"
+    else:
+        return amount.quantize(Decimal("0.01"))
+    return None
+
+
+def rate_of(session: Session, member_id: int) -> DuesRate | None:
+    """The member's dues rate, if the branch set one."""
+    return session.scalar(select(DuesRate).where(DuesRate.member_id == member_id))
+
+
+def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> DuesRate:
+    """Set (or change) the member's monthly amount and the month dues are counted from."""
+    errors: dict[str, str] = {}
+    amount = parse_amount(data.get("monthly_amount"), "monthly_amount", "月缴党费", errors)
+    start = data.get("start_month")
+    if not isinstance(start, date):
+        errors["start_month"] = "请填写起缴月份"
+    if errors:
+        raise LifeInvalid(errors)
+    rate = rate_of(session, member.id)
+    before = None
+    if rate is None:
+        rate = DuesRate(tenant_id=member.tenant_id, member_id=member.id)
+        session.add(rate)
+    else:
+        before = {"monthly_amount": str(rate.monthly_amount), "start_month": str(rate.start_month)}
+    rate.monthly_amount = amount  # type: ignore[assignment]
+    rate.start_month = month_start(start)
+    session.flush()
+    record(
+        session,
+        actor,
+        "dues.rate_set",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        before=before,
+        after={"monthly_amount": str(amount), "start_month": str(rate.start_month)},
+    )
+    session.commit()
+    return rate
+
+
+def paid_months(session: Session, member_id: int, exclude: int | None = None) -> set[date]:
+    """Every month (a 1st) some payment of the member covers."""
+    months: set[date] = set()
+    for p in session.scalars(select(DuesPayment).where(DuesPayment.member_id == member_id)):
+        if p.id != exclude:
+            months.update(add_months(p.first_month, i) for i in range(p.months))
+    return months
+
+
+def _months_count(value: Any, errors: dict[str, str]) -> int:
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        months = 0
+    if not 1 <= months <= 24:
+        errors["months"] = "缴纳月数应为1至24个月"
+    return months
+
+
+def do_record_payment(
+    session: Session, actor: Any, member: Member, data: dict[str, Any]
+) -> DuesPayment:
+    """Record a payment of one or more months, at the home branch or an inflow branch."""
+    errors: dict[str, str] = {}
+    first = data.get("first_month")
+    if not isinstance(first, date):
+        errors["first_month"] = "请填写缴纳的起始月份"
+    months = _months_count(data.get("months"), errors)
+    amount = parse_amount(data.get("amount"), "amount", "缴纳金额", errors)
+    paid_on = data.get("paid_on")
+    if not isinstance(paid_on, date):
+        errors["paid_on"] = "请填写缴纳日期"
+    elif paid_on > date.today():
+        errors["paid_on"] = "缴纳日期不能晚于今天"
+    try:
+        branch = session.get(Branch, int(data.get("branch_id") or member.branch_id))
+    except (TypeError, ValueError):
+        branch = None
+    if branch is None:
+        errors["branch_id"] = "请选择本乡镇的缴纳支部（本支部或流入地支部）"
+    note = str(data.get("receipt_note") or "").strip()
+    if len(note) > 200:
+        errors["receipt_note"] = "收据说明不能超过200个字符"
+    if "first_month" not in errors and "months" not in errors:
+        covered = {add_months(month_start(first), i) for i in range(months)}
+        overlap = sorted(covered & paid_months(session, member.id))
+        if overlap:
+            errors["first_month"] = f"{overlap[0]:%Y年%m月}的党费已登记缴纳，请勿重复登记"
+    if errors:
+        raise LifeInvalid(errors)
+    payment = DuesPayment(
+        tenant_id=member.tenant_id,
+        member_id=member.id,
+        first_month=month_start(first),
+        months=months,
+        amount=amount,
+        paid_on=paid_on,
+        branch_id=branch.id,
+        receipt_note=note,
+    )
+    session.add(payment)
+    session.flush()
+    record(
+        session,
+        actor,
+        "dues.paid",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        after={**snapshot(payment, DuesPayment.AUDIT_FIELDS), "amount": str(amount)},
+    )
+    session.commit()
+    return payment
+
+
+def do_delete_payment(session: Session, actor: Any, payment: DuesPayment) -> None:
+    """Delete a payment entered by mistake; the audit entry keeps what it said."""
+    record(
+        session,
+        actor,
+        "dues.payment_deleted",
+        "member",
+        payment.member_id,
+        tenant_id=payment.tenant_id,
+        before={**snapshot(payment, DuesPayment.AUDIT_FIELDS), "amount": str(payment.amount)},
+    )
+    session.delete(payment)
+    session.commit()

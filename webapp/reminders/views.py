@@ -1,0 +1,270 @@
+"""Reminder pages for officers: the delivery log, one message (resend), settings, wording, and a
+member's reminder preferences."""
+
+from datetime import date
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from notifications.models import (
+    CHANNEL_LABELS,
+    STATE_LABELS,
+    Message,
+    Preference,
+    RecipientKind,
+)
+from notifications.queries import LogFilters, delivery_log, rules_in_log, stats
+from notifications.service import preferences_of
+from tenants.access import get_for_write, get_in_tenant
+from webapp.auth.decorators import require
+from webapp.auth.permissions import can
+from webapp.extensions import db
+from webapp.members.models import Member
+from webapp.pagination import paginate
+from webapp.reminders.engine import rule_choices, rule_label
+from webapp.reminders.forms import DeliveryForm, PreferenceForm, SmsTemplateForm, TemplateForm
+from webapp.reminders.rules import load_rules
+from webapp.reminders.services import (
+    ReminderInvalid,
+    do_resend,
+    do_reset_template,
+    do_save_sms_template,
+    do_save_template,
+    do_set_preferences,
+    do_update_settings,
+)
+from webapp.reminders.settings import (
+    delivery_settings,
+    is_reworded,
+    rule_setting,
+    sms_template_for,
+    templates_for,
+)
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("reminders", __name__, "/reminders")
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@require("reminder.log")
+def index() -> Any:
+    """提醒记录: the delivery log with filters, failure counts and queue depth."""
+    args = request.args
+    filters = LogFilters(
+        rule=args.get("rule", ""),
+        state=args.get("state", ""),
+        channel=args.get("channel", ""),
+        date_from=_day("date_from"),
+        date_to=_day("date_to"),
+        q=args.get("q", "").strip(),
+        timezone=g.township.timezone,
+    )
+    page = paginate(db.session, delivery_log(filters))
+    rules = dict(rule_choices())
+    for key in rules_in_log(db.session):
+        rules.setdefault(key, key)
+    return render_template(
+        "reminders/index.html",
+        page=page,
+        f=filters,
+        counts=stats(db.session, g.township.timezone),
+        rules=rules,
+        states=STATE_LABELS,
+        channels=CHANNEL_LABELS,
+        rule_label=rule_label,
+    )
+
+
+@bp.route("/<int:message_id>")
+@require("reminder.log")
+def show(message_id: int) -> Any:
+    """One message: where it stands, why, and (when it failed) a resend."""
+    message = get_in_tenant(db.session, Message, message_id)
+    fallback = None
+    if message.fallback_of_id:
+        fallback = db.session.get(Message, message.fallback_of_id)
+    return render_template("reminders/show.html", m=message, rule_label=rule_label, origin=fallback)
+
+
+@bp.route("/<int:message_id>/resend", methods=["POST"])
+@require("reminder.manage")
+def resend(message_id: int) -> Any:
+    """Queue a failed or suppressed message again (the page asked for confirmation)."""
+    message = get_for_write(db.session, Message, message_id)
+    try:
+        do_resend(db.session, current_user, message)
+    except ReminderInvalid as exc:
+        db.session.rollback()
+        flash("；".join(exc.errors.values()), "error")
+    else:
+        flash("已重新排队发送，稍后刷新查看结果", "success")
+    return redirect(url_for(".show", message_id=message.id))
+
+
+def _rules_data() -> dict[str, dict[str, Any]]:
+    return {
+        key: {
+            "enabled": request.form.get(f"enabled_{key}") == "y",
+            "lead_days": request.form.get(f"lead_{key}", ""),
+        }
+        for key in load_rules()
+    }
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require("reminder.manage")
+def settings() -> Any:
+    """提醒设置: rules on/off with their lead time; quiet hours, caps, SMS signature."""
+    delivery = delivery_settings(g.township, current_app.config)
+    form = DeliveryForm(data=delivery.__dict__)
+    errors: dict[str, str] = {}
+    if form.is_submitted():
+        data = {**form.data_for_service(), "rules": _rules_data()}
+        maxima = {
+            "sms_per_number_daily": delivery.max_per_number,
+            "sms_per_township_daily": delivery.max_per_township,
+        }
+        try:
+            if not form.validate():
+                raise ReminderInvalid({})
+            do_update_settings(db.session, current_user, g.township, data, maxima)
+        except ReminderInvalid as exc:
+            db.session.rollback()
+            errors = exc.errors
+            form.attach_errors(errors)
+        else:
+            flash("提醒设置已保存", "success")
+            return redirect(url_for(".settings"))
+    rules = [(rule, rule_setting(g.township, rule)) for rule in load_rules().values()]
+    status = 422 if form.errors or errors else 200
+    return render_template(
+        "reminders/settings.html", form=form, rules=rules, errors=errors, delivery=delivery
+    ), status
+
+
+def _save_wording(rule: Any, target: str, form: Any) -> None:
+    """Save what the posted form (target) asks for: a channel's wording, a reset, the SMS id."""
+    channels = {c.value for c in rule.templates}
+    if target.startswith("reset-") and target[6:] in channels:
+        do_reset_template(db.session, current_user, g.township, rule.key, target[6:])
+    elif form is None or not form.validate():
+        raise ReminderInvalid({} if form is not None else {"target": "表单已过期，请刷新后重试"})
+    elif target == "provider":
+        do_save_sms_template(
+            db.session,
+            current_user,
+            g.township,
+            rule.key,
+            form.template_id.data or "",
+            form.params.data or "",
+        )
+    else:
+        do_save_template(
+            db.session,
+            current_user,
+            g.township,
+            rule.key,
+            target,
+            form.subject.data or "",
+            form.body.data or "",
+        )
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@require("reminder.manage")
+def templates() -> Any:
+    """One rule's wording per channel and its SMS provider template (?rule=...)."""
+    rule = load_rules().get(request.args.get("rule", ""))
+    if rule is None:
+        abort(404)
+    forms = {}
+    current = templates_for(g.township, rule)
+    for channel in rule.templates:
+        template = current[channel]
+        forms[channel] = TemplateForm(
+            prefix=channel.value,
+            data={"channel": channel.value, "subject": template.subject, "body": template.body},
+        )
+    sms = sms_template_for(g.township, current_app.config, rule)
+    params_text = "\n".join(f"{k}={v}" for k, v in sms.params.items())
+    sms_form = SmsTemplateForm(
+        prefix="provider", data={"template_id": sms.template_id, "params": params_text}
+    )
+    targets: dict[str, Any] = {c.value: f for c, f in forms.items()} | {"provider": sms_form}
+    if request.method == "POST":
+        target = request.form.get("target", "")
+        form = targets.get(target)
+        try:
+            _save_wording(rule, target, form)
+        except ReminderInvalid as exc:
+            db.session.rollback()
+            if form is not None:
+                form.attach_errors(exc.errors)
+            else:
+                flash("；".join(exc.errors.values()), "error")
+        else:
+            flash("已恢复默认模板" if target.startswith("reset-") else "模板已保存", "success")
+            return redirect(url_for(".templates", rule=rule.key))
+    failed = any(f.errors for f in [*forms.values(), sms_form])
+    return render_template(
+        "reminders/templates.html",
+        rule=rule,
+        forms=forms,
+        sms_form=sms_form,
+        reworded={c: is_reworded(g.township, rule, c) for c in rule.templates},
+        labels=CHANNEL_LABELS,
+    ), (422 if failed else 200)
+
+
+@bp.route("/members/<int:member_id>/preferences", methods=["GET", "POST"])
+@require("reminder.preferences")
+def member_preferences(member_id: int) -> Any:
+    """A member's reminder channel and choices, set by an officer on their behalf."""
+    member = get_in_tenant(db.session, Member, member_id)
+    if not can(current_user, "reminder.preferences", member.branch_id):
+        abort(404)
+    key = (RecipientKind.MEMBER.value, member.id)
+    pref: Preference | None = preferences_of(db.session, [key]).get(key)
+    form = PreferenceForm(
+        data={
+            "channel": pref.channel.value if pref and pref.channel else "",
+            "declines_optional": bool(pref and pref.declines_optional),
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            do_set_preferences(
+                db.session,
+                current_user,
+                g.township.id,
+                RecipientKind.MEMBER,
+                member.id,
+                form.data_for_service(),
+            )
+        except ReminderInvalid as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            flash("提醒方式已保存", "success")
+            return redirect(url_for(".member_preferences", member_id=member.id))
+    recent = db.session.scalars(
+        delivery_log(LogFilters())
+        .where(Message.recipient_kind == RecipientKind.MEMBER, Message.recipient_id == member.id)
+        .limit(10)
+    ).all()
+    return render_template(
+        "reminders/member_preferences.html",
+        member=member,
+        form=form,
+        pref=pref,
+        recent=recent,
+        rule_label=rule_label,
+    ), (422 if form.errors else 200)

@@ -1,0 +1,1 @@
+"""At-risk board and branch scorecards (领导责任制)."""

@@ -1,0 +1,226 @@
+"""The at-risk board: every member in scope who matches a rule, with all their reasons.
+
+The board reads history only and decides nothing; see rules.NEVER_DECIDES. Each rule is one
+small query over the township in scope, joined in Python, because a member may match several.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp.activities.models import Activity, Attendance, AttendanceMode
+from webapp.certificates.models import Certificate, Verification, VerificationSide
+from webapp.certificates.queries import DueFilters, due_certificates
+from webapp.departures.census import ON_REGISTER, mobile_rows
+from webapp.dues.queries import standings
+from webapp.duties.models import Contact
+from webapp.members.models import Member
+from webapp.risk import rules
+from webapp.risk.rules import RED, WARNING, Thresholds
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a member is on the board: the rule, how serious, and the facts behind it."""
+
+    rule: str
+    level: str
+    detail: str
+
+    @property
+    def label(self) -> str:
+        return rules.RULES[self.rule]
+
+    @property
+    def level_label(self) -> str:
+        return rules.LEVEL_LABELS[self.level]
+
+
+@dataclass
+class RiskRow:
+    """One member and every rule they match."""
+
+    member: Member
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        return RED if any(r.level == RED for r in self.reasons) else WARNING
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready row (no ID or phone numbers)."""
+        return {
+            "member_id": self.member.id,
+            "name": self.member.name,
+            "branch_id": self.member.branch_id,
+            "level": self.level,
+            "reasons": [
+                {"rule": r.rule, "level": r.level, "detail": r.detail} for r in self.reasons
+            ],
+        }
+
+
+@dataclass
+class Board:
+    """The members at risk on a day, with counts per rule."""
+
+    today: date
+    thresholds: Thresholds
+    rows: list[RiskRow] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter[str]:
+        """Members per rule (a member counts once under each rule they match)."""
+        return Counter(r.rule for row in self.rows for r in row.reasons)
+
+    @property
+    def red(self) -> int:
+        return sum(row.level == RED for row in self.rows)
+
+    def select(self, rule: str = "", q: str = "", level: str = "") -> list[RiskRow]:
+        """Rows matching a rule, a level and a name search."""
+        rows = self.rows
+        if rule in rules.RULES:
+            rows = [r for r in rows if any(x.rule == rule for x in r.reasons)]
+        if level in rules.LEVEL_LABELS:
+            rows = [r for r in rows if r.level == level]
+        if q.strip():
+            rows = [r for r in rows if q.strip() in r.member.name]
+        return rows
+
+
+def full_months(start: date, end: date) -> int:
+    """Whole months from start to end (07-27 to 11-26 is 3, to 11-27 is 4)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return max(0, months)
+
+
+def _level(months: int, t: Thresholds) -> str | None:
+    if months >= t.red_months:
+        return RED
+    return WARNING if months >= t.warn_months else None
+
+
+def _latest(stmt: Any, session: Session) -> dict[int, date]:
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def _last_attended(mode: AttendanceMode | None, today: date) -> Any:
+    stmt = (
+        select(Attendance.member_id, func.max(Activity.held_on))
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(Activity.cancelled_at.is_(None), Activity.held_on <= today)
+        .group_by(Attendance.member_id)
+    )
+    if mode is None:
+        return stmt.where(Attendance.mode != AttendanceMode.ABSENT)
+    return stmt.where(Attendance.mode == mode)
+
+
+def _life_and_dues(
+    session: Session, members: list[Member], t: Thresholds, today: date, branch_id: int | None
+) -> dict[int, list[Reason]]:
+    found: dict[int, list[Reason]] = {}
+    attended = _latest(_last_attended(None, today), session)
+    for m in members:
+        last = attended.get(m.id)
+        months = full_months(last or m.join_date, today)
+        level = _level(months, t)
+        if level:
+            since = (
+                f"最近一次参加组织生活是{last}"
+                if last
+                else f"入党（{m.join_date}）以来没有参加记录"
+            )
+            found.setdefault(m.id, []).append(
+                Reason(rules.NO_LIFE, level, f"{since}，已{months}个月")
+            )
+    ids = {m.id for m in members}
+    for s in standings(session, today, branch_id=branch_id):
+        level = _level(s.arrears, t) if s.rate is not None and s.member.id in ids else None
+        if level:
+            last = f"，最近一次交纳在{s.last_paid_on}" if s.last_paid_on else "，从未交纳"
+            found.setdefault(s.member.id, []).append(
+                Reason(rules.NO_DUES, level, f"欠缴{s.arrears}个月（{s.arrears_amount}元）{last}")
+            )
+    return found
+
+
+def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, list[Reason]]:
+    found: dict[int, list[Reason]] = {}
+    away: dict[int, tuple[date, Any]] = {}
+    for row in session.execute(mobile_rows(today)):
+        away.setdefault(row.member_id, (row.departed_on, row.flow_category))
+    contacted = _latest(
+        select(Contact.member_id, func.max(Contact.contacted_on))
+        .where(Contact.contacted_on <= today)
+        .group_by(Contact.member_id),
+        session,
+    )
+    inflow_life = _latest(_last_attended(AttendanceMode.INFLOW, today), session)
+    inflow_check = _latest(
+        select(Certificate.member_id, func.max(Verification.verified_on))
+        .join(Certificate, Certificate.id == Verification.certificate_id)
+        .where(Verification.side == VerificationSide.INFLOW, Verification.verified_on <= today)
+        .group_by(Certificate.member_id),
+        session,
+    )
+    quarter_ago = today - timedelta(days=91)
+    for member_id, (departed, category) in away.items():
+        reasons = found.setdefault(member_id, [])
+        last = contacted.get(member_id)
+        since = max(last or departed, departed)  # a contact before this trip does not count
+        if (today - since).days > t.contact_days:
+            days = (today - since).days
+            where = f"最近一次联系在{last}" if since == last else f"{departed}外出以来从未联系"
+            reasons.append(Reason(rules.NO_CONTACT, WARNING, f"{where}，已{days}天"))
+        if category is None:
+            reasons.append(Reason(rules.UNKNOWN, RED, f"{departed}外出，未登记去向"))
+        managed_in = any(
+            d >= departed for d in (inflow_life.get(member_id), inflow_check.get(member_id)) if d
+        )
+        visited = last is not None and last > quarter_ago
+        if not managed_in and not visited:
+            reasons.append(
+                Reason(rules.NEITHER, RED, "没有流入地支部参加活动或验证的记录，近三个月也没有联系")
+            )
+    return found
+
+
+def _certificates(session: Session, t: Thresholds, today: date) -> dict[int, list[Reason]]:
+    found: dict[int, list[Reason]] = {}
+    stmt = due_certificates(DueFilters(as_of=today, months=t.verify_months, state="overdue"))
+    for cert, _member in session.execute(stmt):
+        detail = f"证号{cert.number}，应于{cert.due_on(t.verify_months)}验证"
+        found.setdefault(cert.member_id, []).append(Reason(rules.CERT_OVERDUE, WARNING, detail))
+    return found
+
+
+def compute_board(
+    session: Session, today: date, t: Thresholds, branch_id: int | None = None
+) -> Board:
+    """Every member on the register in scope who matches a rule, red flags first."""
+    stmt = select(Member).where(Member.status.in_(ON_REGISTER), Member.join_date <= today)
+    if branch_id is not None:
+        stmt = stmt.where(Member.branch_id == branch_id)
+    members = list(session.scalars(stmt.order_by(Member.name, Member.id)))
+    found = _life_and_dues(session, members, t, today, branch_id)
+    for extra in (_mobile_reasons(session, t, today), _certificates(session, t, today)):
+        for member_id, reasons in extra.items():
+            if reasons:
+                found.setdefault(member_id, []).extend(reasons)
+    order = list(rules.RULES)
+    board = Board(today=today, thresholds=t)
+    for m in members:
+        reasons = found.get(m.id)
+        if reasons:
+            reasons.sort(key=lambda r: order.index(r.rule))
+            board.rows.append(RiskRow(m, reasons))
+    board.rows.sort(key=lambda r: r.level != RED)  # stable: by name within each level
+    return board

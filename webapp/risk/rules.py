@@ -1,0 +1,95 @@
+"""The at-risk rules: names, plain-Chinese explanations, and their township-set thresholds."""
+
+from dataclasses import dataclass
+from typing import Any
+
+NO_LIFE = "no_life"
+NO_DUES = "no_dues"
+NO_CONTACT = "no_contact"
+CERT_OVERDUE = "cert_overdue"
+UNKNOWN = "unknown"
+NEITHER = "neither"
+
+WARNING, RED = "warning", "red"
+LEVEL_LABELS = {WARNING: "提醒", RED: "红色预警"}
+
+RULES: dict[str, str] = {
+    NO_LIFE: "连续未参加组织生活",
+    NO_DUES: "连续未交党费",
+    NO_CONTACT: "长期未联系",
+    CERT_OVERDUE: "流动党员证逾期未验证",
+    UNKNOWN: "去向不明",
+    NEITHER: "两不管",
+}
+
+# Township settings the rules read, with their defaults; limits live in webapp.townships.
+DEFAULTS: dict[str, int] = {
+    "risk_warn_months": 3,
+    "risk_red_months": 5,
+    "risk_contact_days": 90,
+    "target_visit_pct": 100,
+    "target_three_ones_pct": 90,
+    "target_attendance_pct": 80,
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers the board compares against, from the township's settings."""
+
+    warn_months: int = DEFAULTS["risk_warn_months"]
+    red_months: int = DEFAULTS["risk_red_months"]
+    contact_days: int = DEFAULTS["risk_contact_days"]
+    verify_months: int = 6
+
+
+def setting(township: Any, key: str) -> int:
+    """A township's setting for key, or its default."""
+    return int((township.settings or {}).get(key, DEFAULTS[key]))
+
+
+def thresholds_of(township: Any) -> Thresholds:
+    """The township's thresholds (defaults where it set none)."""
+    from webapp.certificates.services import verify_months
+
+    return Thresholds(
+        warn_months=setting(township, "risk_warn_months"),
+        red_months=setting(township, "risk_red_months"),
+        contact_days=setting(township, "risk_contact_days"),
+        verify_months=verify_months(township),
+    )
+
+
+def explanations(t: Thresholds) -> dict[str, str]:
+    """Each rule in plain Chinese, with the township's current numbers."""
+    return {
+        NO_LIFE: (
+            f"党章规定：党员无正当理由，连续六个月不参加党的组织生活，就被认为是自行脱党。"
+            f"党员最近一次参加组织生活（本支部现场、流入地支部或线上）距今满{t.warn_months}个月"
+            f"提醒，满{t.red_months}个月红色预警；从未参加的，从入党之日算起。"
+        ),
+        NO_DUES: (
+            f"同样依据党章“连续六个月不交纳党费”的规定：已设定月缴额的党员，"
+            f"欠缴月数满{t.warn_months}个月提醒，满{t.red_months}个月红色预警。"
+            f"预交了党费的不算欠缴；未设定月缴额的党员不参与此项。"
+        ),
+        NO_CONTACT: (
+            f"目前在外的流动党员，最近一次联系记录（电话、微信、视频、走访、书信均可）"
+            f"距今超过{t.contact_days}天；本次外出以来从未联系的，从外出之日算起。"
+        ),
+        CERT_OVERDUE: (
+            f"有效的流动党员证，自上次验证（或发证）起满{t.verify_months}个月仍未验证。"
+        ),
+        UNKNOWN: "目前在外、但没有登记去向（目的地）的流动党员：必须找到，不能从统计中漏掉。",
+        NEITHER: (
+            "目前在外的流动党员，本次外出以来既没有在流入地支部参加过组织生活的记录，"
+            "也没有流入地支部验证流动党员证的记录（即没有流入地支部在管理），"
+            "并且最近三个月内流出地支部也没有任何联系记录：两头都没人管。"
+        ),
+    }
+
+
+NEVER_DECIDES = (
+    "本页只是提醒，不作任何处理决定：是否属于“无正当理由”、如何处置，"
+    "由支部了解情况后按党章和有关规定研究决定。"
+)

@@ -18,6 +18,7 @@ from webapp.auth.models import ApiToken, LoginAttempt, Role, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 MIN_PASSWORD_LENGTH = 8
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 IP_FACTOR = 4  # an address may fail for several usernames before it is stopped
 
 
@@ -181,6 +182,12 @@ def user_for_token(session: Session, clear: str) -> User | None:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    token.last_used_at = utcnow()
-    session.commit()
+    now = utcnow()
+    last = token.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)  # SQLite hands back naive UTC
+    # A write per API call would dominate cheap reads; minute precision is enough for "last used".
+    if last is None or now - last > TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+        session.commit()
     return user

@@ -4,12 +4,10 @@ from typing import Any
 
 import segno
 from flask import render_template
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from tenants.access import get_in_tenant
-from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.certificates.models import Certificate, CertificatePrint, CertificateStatus
@@ -17,7 +15,7 @@ from webapp.certificates.public import public_url
 from webapp.certificates.queries import get_certificate
 from webapp.certificates.services import CertificateInvalid, verify_months
 from webapp.jobs import enqueue_after_commit
-from webapp.reports.models import ReportStatus
+from webapp.reports.rendering import mark_pdf_job_failed, render_pdf_job
 
 RENDER_TASK = "workers.tasks.certificates.render_cards"
 MAX_CARDS = 200
@@ -94,56 +92,20 @@ def _cards(session: Session, job: CertificatePrint) -> list[dict[str, Any]]:
 
 def render_cards(session: Session, print_id: int) -> CertificatePrint:
     """Render the PDF; running it again for a finished job does nothing."""
-    from weasyprint import HTML
 
-    job = get_in_tenant(session, CertificatePrint, print_id)
-    if job.status == ReportStatus.DONE:
-        return job
-    job.status = ReportStatus.RENDERING
-    job.progress = 10
-    session.commit()
-    township = session.get(Township, job.tenant_id)
-    html = render_template(
-        "certificates/cards_pdf.html",
-        cards=_cards(session, job),
-        township=township,
-        months=verify_months(township),
-    )
-    document = HTML(string=html).render()
-    pdf = document.write_pdf()
-    # Compare-and-set, as for reports: of two deliveries rendering at once, the first to finish
-    # stores its PDF and writes the audit entry.
-    finished = session.execute(
-        update(CertificatePrint)
-        .where(CertificatePrint.id == job.id, CertificatePrint.status != ReportStatus.DONE)
-        .values(
-            pdf=pdf,
-            pages=len(document.pages),
-            status=ReportStatus.DONE,
-            progress=100,
-            error="",
-            finished_at=utcnow(),
+    def html(job: CertificatePrint, township: Township | None) -> str:
+        return render_template(
+            "certificates/cards_pdf.html",
+            cards=_cards(session, job),
+            township=township,
+            months=verify_months(township),
         )
+
+    return render_pdf_job(
+        session, CertificatePrint, print_id, html, ("certificate.printed", "certificate_print")
     )
-    if finished.rowcount == 1:
-        record(
-            session,
-            None,
-            "certificate.printed",
-            "certificate_print",
-            job.id,
-            tenant_id=job.tenant_id,
-        )
-    session.commit()
-    session.refresh(job)
-    return job
 
 
 def mark_failed(session: Session, print_id: int, message: str) -> None:
     """Record a rendering failure the user can see."""
-    job = get_in_tenant(session, CertificatePrint, print_id)
-    if job.status == ReportStatus.DONE:
-        return
-    job.status = ReportStatus.FAILED
-    job.error = message[:500]
-    session.commit()
+    mark_pdf_job_failed(session, CertificatePrint, print_id, message)

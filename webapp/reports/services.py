@@ -4,7 +4,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import render_template
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tenants.access import get_in_tenant
@@ -14,7 +14,8 @@ from webapp.audit.services import record
 from webapp.branches.models import Branch
 from webapp.jobs import enqueue_after_commit
 from webapp.members.models import Member, MemberStatus
-from webapp.reports.models import Report, ReportStatus
+from webapp.reports.models import Report
+from webapp.reports.rendering import mark_pdf_job_failed, render_pdf_job
 
 RENDER_TASK = "workers.tasks.reports.render_report"
 
@@ -72,50 +73,19 @@ def _local_time(township: Township | None) -> str:
 
 def render_roster(session: Session, report_id: int) -> Report:
     """Render the PDF; running it again for a finished report does nothing."""
-    from weasyprint import HTML
 
-    report = get_in_tenant(session, Report, report_id)
-    if report.status == ReportStatus.DONE:
-        return report
-    report.status = ReportStatus.RENDERING
-    report.progress = 10
-    session.commit()
-    township = session.get(Township, report.tenant_id)
-    html = render_template(
-        "reports/roster_pdf.html",
-        report=report,
-        township=township,
-        members=_roster_rows(session, report),
-        generated_at=_local_time(township),
-    )
-    document = HTML(string=html).render()
-    pdf = document.write_pdf()
-    # Compare-and-set: when two deliveries of the task render at once (a redelivery after the
-    # visibility timeout, say), only the first to finish stores its PDF and writes the audit entry.
-    finished = session.execute(
-        update(Report)
-        .where(Report.id == report.id, Report.status != ReportStatus.DONE)
-        .values(
-            pdf=pdf,
-            pages=len(document.pages),
-            status=ReportStatus.DONE,
-            progress=100,
-            error="",
-            finished_at=utcnow(),
+    def html(report: Report, township: Township | None) -> str:
+        return render_template(
+            "reports/roster_pdf.html",
+            report=report,
+            township=township,
+            members=_roster_rows(session, report),
+            generated_at=_local_time(township),
         )
-    )
-    if finished.rowcount == 1:
-        record(session, None, "report.rendered", "report", report.id, tenant_id=report.tenant_id)
-    session.commit()
-    session.refresh(report)
-    return report
+
+    return render_pdf_job(session, Report, report_id, html, ("report.rendered", "report"))
 
 
 def mark_failed(session: Session, report_id: int, message: str) -> None:
     """Record a rendering failure the user can see."""
-    report = get_in_tenant(session, Report, report_id)
-    if report.status == ReportStatus.DONE:
-        return  # another delivery of the task got there
-    report.status = ReportStatus.FAILED
-    report.error = message[:500]
-    session.commit()
+    mark_pdf_job_failed(session, Report, report_id, message)

@@ -166,6 +166,44 @@ def _drained(client: Any) -> bool:
     return client.llen(QUEUE) == 0 and client.hlen(unacked) == 0
 
 
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """pid -> (group, CPU seconds so far) for this process (the gateway lives here), the
+    worker's processes, PostgreSQL's and Redis's (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        pid = int(entry.name)
+        if pid == os.getpid():
+            out[pid] = ("gateway+bench", seconds)
+        elif "webapp.cli worker" in cmdline and QUEUE in environ:
+            out[pid] = ("worker", seconds)
+        elif name.startswith("postgres"):
+            out[pid] = ("postgres", seconds)
+        elif name.startswith("redis-server"):
+            out[pid] = ("redis", seconds)
+    return out
+
+
+def cpu_per_item(before: dict[int, tuple[str, float]], count: int) -> str:
+    """ "worker 0.31 ms, postgres 0.12 ms, ..." per item since before (processes that ended in
+    between are missed: PostgreSQL backends of other databases come and go)."""
+    spent = {"gateway+bench": 0.0, "worker": 0.0, "postgres": 0.0, "redis": 0.0}
+    for pid, (group, seconds) in cpu_seconds().items():
+        spent[group] += seconds - before.get(pid, (group, 0.0))[1]
+    return ", ".join(f"{k} {1000 * v / count:.2f} ms" for k, v in spent.items())
+
+
 def noop_rate(celery: Any, client: Any, count: int) -> float:
     """Tasks per second for `count` no-op tasks, loaded while the worker is not consuming."""
     celery.control.cancel_consumer(QUEUE, reply=True, timeout=5)
@@ -222,7 +260,8 @@ def main() -> None:
     )
     parser.add_argument("--noop", type=int, default=5000, help="no-op tasks for the baseline")
     parser.add_argument("--provider", choices=["aliyun", "http"], default="aliyun")
-    parser.add_argument("--concurrency", type=int, default=16, help="sends in flight per task")
+    parser.add_argument("--concurrency", type=int, default=8, help="sends in flight per task")
+    parser.add_argument("--chunk", type=int, default=250, help="messages claimed at a time")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -277,17 +316,23 @@ def main() -> None:
             "NOTIFY_BATCH_SIZE": "500",
             "NOTIFY_RETRY_BASE_SECONDS": "1",
             "NOTIFY_CONCURRENCY": str(args.concurrency),
+            "NOTIFY_CHUNK": str(args.chunk),
         }
         worker = _worker(log, env)
         celery = create_app({"CELERY_QUEUE": QUEUE}).extensions["celery"]
+        before = cpu_seconds()
         noop = noop_rate(celery, client, args.noop)
         print(f"no-op Celery task: {noop:.0f} tasks/s ({args.noop} tasks, concurrency 2)")
+        print(f"  CPU per task: {cpu_per_item(before, args.noop)}")
         per = args.members // args.townships
         chosen = township_ids[: max(1, -(-args.dispatch // per))]
         total = per * len(chosen)
+        before = cpu_seconds()
         with app.app_context():
             rate, done = dispatch_rate(celery, chosen, total)
+        spent = cpu_per_item(before, max(done, 1))
         ratio = rate / noop
+        print(f"  CPU per message: {spent}")
         print(
             f"dispatch: {done} SMS to the local {args.provider} gateway at {rate:.0f}/s "
             f"({gateway.count()} taken, {gateway.bad_signatures} bad signatures)"

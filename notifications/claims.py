@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from notifications.models import DONE_OK, Channel, Message, RecipientKind, State
@@ -64,9 +64,7 @@ def due_parts(now: datetime) -> list[tuple[Any, Any]]:
     ]
 
 
-def claim(
-    session: Session, tenant_id: int, now: datetime, limit: int, lease: float
-) -> list[Message]:
+def claim(session: Session, tenant_id: int, now: datetime, limit: int, lease: float) -> list[Any]:
     """Mark up to limit due rows as ours (sending, with a lease) and return them, oldest first.
 
     The ids are picked first, then updated: PostgreSQL would re-run a LIMIT ... FOR UPDATE
@@ -97,19 +95,25 @@ def claim(
             update(Message)
             .where(Message.id.in_(ids), state, condition)
             .values(
-                state=State.SENDING, claim_token=token, lease_until=now + timedelta(seconds=lease)
+                state=State.SENDING,
+                claim_token=token,
+                lease_until=now + timedelta(seconds=lease),
+                # the attempt is counted and keyed here, in the same write: a row that had a
+                # key keeps it (its last attempt's outcome is unknown: the retry reuses it)
+                attempts=Message.attempts + 1,
+                send_key=func.coalesce(
+                    Message.send_key, literal(key_prefix(token)) + cast(Message.id, String)
+                ),
             )
             .execution_options(synchronize_session=False)
         )
         claimed += done.rowcount
     if not claimed:
         return []
+    # plain rows, not ORM objects: what is written back goes as UPDATEs guarded by the token
     return list(
-        session.scalars(
-            select(Message)
-            .where(Message.claim_token == token)
-            .order_by(Message.id)
-            .execution_options(populate_existing=True)
+        session.execute(
+            select(*CLAIMED_COLUMNS).where(Message.claim_token == token).order_by(Message.id)
         )
     )
 
@@ -147,15 +151,62 @@ class SmsBudget:
         )
 
 
-def hold(message: Message, until: datetime, reason: str) -> None:
-    message.state = State.QUEUED
-    message.next_attempt_at = until
-    message.claim_token = None
-    message.lease_until = None
-    message.reason = reason[:200]
+CLAIMED_COLUMNS = (
+    Message.id,
+    Message.tenant_id,
+    Message.rule,
+    Message.recipient_kind,
+    Message.recipient_id,
+    Message.recipient_name,
+    Message.period,
+    Message.channel,
+    Message.address,
+    Message.subject,
+    Message.body,
+    Message.params,
+    Message.fallback,
+    Message.urgent,
+    Message.attempts,
+    Message.send_key,
+    Message.claim_token,
+)
 
 
-def snapshot(message: Message, replay: bool) -> Claimed:
+def key_prefix(token: str) -> str:
+    """Keys given by the claim with this token start with it (so a replay is told apart)."""
+    return token[:24] + "-"
+
+
+def is_replay(row: Any) -> bool:
+    """Did the row have its key before this claim: was its last attempt's outcome unknown?"""
+    return not (row.send_key or "").startswith(key_prefix(row.claim_token))
+
+
+def release(session: Session, row: Any, **values: Any) -> None:
+    """Give a claimed row back (held or suppressed) as if not attempted, if it is still ours."""
+    session.execute(
+        update(Message)
+        .where(Message.id == row.id, Message.claim_token == row.claim_token)
+        .values(
+            claim_token=None,
+            lease_until=None,
+            attempts=Message.attempts - 1,
+            send_key=row.send_key if is_replay(row) else None,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def hold(session: Session, row: Any, until: datetime, reason: str) -> None:
+    """Not now: back in the queue until then (quiet hours, a daily cap)."""
+    release(session, row, state=State.QUEUED, next_attempt_at=until, reason=reason[:200])
+
+
+def snapshot(
+    message: Any, replay: bool, key: str | None = None, attempts: int | None = None
+) -> Claimed:
+    """The row's values for sending (key and attempts as they are about to be written)."""
     return Claimed(
         id=message.id,
         tenant_id=message.tenant_id,
@@ -171,7 +222,7 @@ def snapshot(message: Message, replay: bool) -> Claimed:
         params=dict(message.params or {}),
         fallback=message.fallback,
         urgent=message.urgent,
-        attempts=message.attempts,
-        key=message.send_key or "",
+        attempts=message.attempts if attempts is None else attempts,
+        key=(message.send_key or "") if key is None else key,
         replay=replay,
     )

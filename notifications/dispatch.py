@@ -8,20 +8,29 @@ rows in "sending" with a lease; once the lease passes they are due again and are
 keys they already had (see notifications.channels for what that guarantees per provider).
 """
 
+import functools
 import logging
-import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from notifications import channels as channel_registry
 from notifications.channels import Outcome, Outgoing, Result, Transport, sms_templates_setting
-from notifications.claims import Claimed, Report, SmsBudget, claim, due_parts, hold, snapshot
+from notifications.claims import (
+    Claimed,
+    Report,
+    SmsBudget,
+    claim,
+    due_parts,
+    hold,
+    is_replay,
+    snapshot,
+)
 from notifications.models import Channel, Message
 from notifications.outcomes import record_all, suppress
 from notifications.policy import Policy
@@ -52,7 +61,7 @@ class Channels:
 
 def prepare(
     session: Session,
-    rows: list[Message],
+    rows: list[Any],
     policy: Policy,
     now: datetime,
     report: Report,
@@ -70,20 +79,25 @@ def prepare(
     ready: list[Claimed] = []
     for row in rows:
         pref = prefs.get((row.recipient_kind.value, row.recipient_id))
-        replay = bool(row.send_key)
+        replay = is_replay(row)
         if row.channel == Channel.SMS:
             if pref is not None and pref.invalid_phone and pref.invalid_phone == row.address:
                 suppress(session, row, "手机号已被短信服务商判定为无效，不再发送", now, report)
                 continue
             if not row.urgent and policy.is_quiet(now):
-                hold(row, policy.quiet_over(now), f"夜间免打扰（{policy.quiet_label}），届时再发")
+                hold(
+                    session,
+                    row,
+                    policy.quiet_over(now),
+                    f"夜间免打扰（{policy.quiet_label}），届时再发",
+                )
                 report.held += 1
                 continue
             if not replay and (
                 (budget.township or 0) >= policy.sms_per_township_daily
                 or per_number.get(row.address, 0) >= policy.sms_per_number_daily
             ):
-                hold(row, policy.next_day(now), "已达今日短信上限，次日发送")
+                hold(session, row, policy.next_day(now), "已达今日短信上限，次日发送")
                 report.held += 1
                 continue
             if not replay:
@@ -94,9 +108,6 @@ def prepare(
         ):
             suppress(session, row, "电子邮箱已被判定为无效，不再发送", now, report)
             continue
-        if not replay:
-            row.send_key = f"{uuid.uuid4().hex[:24]}-{row.id}"[:40]
-        row.attempts += 1
         ready.append(snapshot(row, replay))
     return ready
 
@@ -114,6 +125,24 @@ def _outgoing(item: Claimed, sms: SmsTemplate | None, sign_name: str) -> Outgoin
         sign_name=sign_name,
         key=item.key,
     )
+
+
+def _send_all(
+    pool: ThreadPoolExecutor, lanes: int, transports: "Channels", outgoing: list[Outgoing]
+) -> list[Result]:
+    """Send every message, `lanes` at a time: each thread works through its own share in turn
+    (one task per thread, not per message: the hand-offs would cost more than the sends)."""
+    shares = [list(range(i, len(outgoing), lanes)) for i in range(min(lanes, len(outgoing)))]
+    results: list[Result | None] = [None] * len(outgoing)
+
+    def lane(indexes: list[int]) -> None:
+        for i in indexes:
+            message = outgoing[i]
+            results[i] = _send_one(transports.get(message.channel), message)
+
+    for future in [pool.submit(lane, share) for share in shares]:
+        future.result()
+    return cast(list[Result], results)  # every lane filled its share, or raised above
 
 
 def _send_one(transport: Transport, message: Outgoing) -> Result:
@@ -141,6 +170,11 @@ def dispatch(
         own.get("sms_templates") or {}
     )
     sign_name = own.get("sign_name") or ""
+
+    @functools.cache
+    def templates_by_rule(rule: str) -> SmsTemplate:
+        return SmsTemplate.from_dict(sms_templates.get(rule))
+
     transports = Channels(config)
     report = Report()
     budget = SmsBudget()
@@ -152,7 +186,7 @@ def dispatch(
                     session,
                     tenant_id,
                     moment,
-                    min(policy.concurrency * 4, limit - report.claimed),
+                    min(policy.chunk, limit - report.claimed),
                     policy.lease,
                 )
                 if not token_rows:
@@ -162,15 +196,9 @@ def dispatch(
                 ready = prepare(session, token_rows, policy, moment, report, budget)
                 session.commit()
                 outgoing = [
-                    _outgoing(item, SmsTemplate.from_dict(sms_templates.get(item.rule)), sign_name)
-                    for item in ready
+                    _outgoing(item, templates_by_rule(item.rule), sign_name) for item in ready
                 ]
-                results = list(
-                    pool.map(
-                        lambda pair: _send_one(transports.get(pair[0].channel), pair[1]),
-                        zip(ready, outgoing, strict=True),
-                    )
-                )
+                results = _send_all(pool, policy.concurrency, transports, outgoing)
                 record_all(
                     session, list(zip(ready, results, strict=True)), token, policy, moment, report
                 )

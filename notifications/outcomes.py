@@ -9,7 +9,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from notifications.channels import Outcome, Result
-from notifications.claims import Claimed, Report, snapshot
+from notifications.claims import Claimed, Report, release, snapshot
 from notifications.models import Channel, Message, State
 from notifications.policy import Policy
 from notifications.redact import mask_address
@@ -61,11 +61,9 @@ def fall_back(session: Session, item: Claimed, now: datetime) -> bool:
     return session.scalar(made) is not None
 
 
-def suppress(session: Session, row: Message, reason: str, now: datetime, report: Report) -> None:
-    row.state = State.SUPPRESSED
-    row.reason = reason
-    row.claim_token = None
-    row.lease_until = None
+def suppress(session: Session, row: Any, reason: str, now: datetime, report: Report) -> None:
+    """Never send this one (a known-bad address); an SMS falls back to e-mail."""
+    release(session, row, state=State.SUPPRESSED, reason=reason[:200])
     report.suppressed += 1
     if row.channel == Channel.SMS and fall_back(session, snapshot(row, False), now):
         report.fallbacks += 1

@@ -55,6 +55,7 @@ class Policy:
     lease: float = 120.0
     batch: int = 200
     concurrency: int = 8
+    chunk: int = 100
 
     @classmethod
     def for_township(cls, config: Mapping[str, Any], township: Township | None) -> "Policy":
@@ -81,6 +82,7 @@ class Policy:
             lease=_number(config, "NOTIFY_LEASE_SECONDS", 120),
             batch=max(1, int(_number(config, "NOTIFY_BATCH_SIZE", 200))),
             concurrency=max(1, int(_number(config, "NOTIFY_CONCURRENCY", 8))),
+            chunk=max(1, int(_number(config, "NOTIFY_CHUNK", 100))),
         )
 
     def local(self, now: datetime) -> datetime:

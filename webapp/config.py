@@ -88,6 +88,7 @@ def from_env(instance: Path) -> dict[str, Any]:
         "NOTIFY_LEASE_SECONDS": float(os.environ.get("NOTIFY_LEASE_SECONDS", "120")),
         "NOTIFY_BATCH_SIZE": _int("NOTIFY_BATCH_SIZE", 200),
         "NOTIFY_CONCURRENCY": _int("NOTIFY_CONCURRENCY", 8),
+        "NOTIFY_CHUNK": _int("NOTIFY_CHUNK", 100),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

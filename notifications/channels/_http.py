@@ -1,6 +1,7 @@
 """A small HTTP client for the SMS providers: keep-alive per thread, errors as values."""
 
 import http.client
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -19,6 +20,22 @@ class Answer:
     @property
     def reached(self) -> bool:
         return self.status != 0
+
+
+class _Plain(http.client.HTTPConnection):
+    """No Nagle delay: http.client writes the headers and the body separately."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _Tls(http.client.HTTPSConnection):
+    """No Nagle delay, over TLS."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class Client:
@@ -40,11 +57,11 @@ class Client:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self.https:
-                conn = http.client.HTTPSConnection(
+                conn = _Tls(
                     self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                conn = _Plain(self.host, self.port, timeout=self.timeout)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

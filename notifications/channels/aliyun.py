@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,25 +28,40 @@ TRANSIENT = {"isp.SYSTEM_ERROR", "isp.GATEWAY_ERROR", "ServiceUnavailable", "Int
 THROTTLED = {"Throttling", "Throttling.User", "Throttling.Api", "SDK.ServerUnreachable"}
 
 
+_UNRESERVED = re.compile(r"^[A-Za-z0-9_.~-]*$")
+
+
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding as Aliyun specifies it: space %20, * %2A, ~ kept."""
-    return quote(value, safe="~")
+    # most names and values need no encoding, and quote() is slow: it runs for every message
+    return value if _UNRESERVED.match(value) else quote(value, safe="~")
+
+
+def canonical_query(params: Mapping[str, str]) -> str:
+    """The parameters sorted by name, each name and value percent-encoded, joined with &."""
+    return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))
 
 
 def string_to_sign(params: Mapping[str, str], method: str = "POST") -> str:
     """METHOD&%2F&percentEncode(canonicalized query string)."""
-    canonical = "&".join(
-        f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items())
-    )
-    return f"{method}&{percent_encode('/')}&{percent_encode(canonical)}"
+    return _to_sign(canonical_query(params), method)
+
+
+def _to_sign(canonical: str, method: str) -> str:
+    # the canonical query holds only unreserved characters and %, = and &: encoding it again
+    # is these three replacements (quote() over the whole string costs more than the HMAC)
+    encoded = canonical.replace("%", "%25").replace("=", "%3D").replace("&", "%26")
+    return f"{method}&%2F&{encoded}"
+
+
+def _sign(to_sign: str, secret: str) -> str:
+    digest = hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def signature(params: Mapping[str, str], secret: str, method: str = "POST") -> str:
     """Base64(HMAC-SHA1(secret + "&", StringToSign)); params exclude Signature itself."""
-    digest = hmac.new(
-        (secret + "&").encode(), string_to_sign(params, method).encode(), hashlib.sha1
-    ).digest()
-    return base64.b64encode(digest).decode()
+    return _sign(string_to_sign(params, method), secret)
 
 
 def _limit_wait(code: str, message: str) -> float:
@@ -150,9 +166,10 @@ class AliyunSms(Transport):
                 code="template_missing",
                 detail="未配置阿里云短信模板编号",
             )
-        body = "&".join(
-            f"{percent_encode(k)}={percent_encode(v)}" for k, v in self.params(message).items()
-        )
+        params = self.params(message)
+        signed = params.pop("Signature")
+        # the canonical query is also a valid form body: encode once, append the signature
+        body = f"{canonical_query(params)}&Signature={percent_encode(signed)}"
         answer = self.client.post(
             body.encode(), {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         )

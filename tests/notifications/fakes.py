@@ -20,7 +20,6 @@ from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -41,11 +40,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_REENCODE = str.maketrans({"%": "%25", "=": "%3D", "&": "%26"})
+
+
 def _aliyun_expected(params: dict[str, str], method: str) -> str:
     """Aliyun's RPC signature, written independently of notifications.channels.aliyun."""
-    encode = partial(quote, safe="~")
     canonical = urlencode(sorted(params.items()), safe="~", quote_via=quote)
-    to_sign = "&".join([method, encode("/"), encode(canonical)])
+    # percentEncode of the canonical string: after urlencode only %, = and & need it
+    to_sign = "&".join([method, quote("/", safe=""), canonical.translate(_REENCODE)])
     key = (ALIYUN_SECRET + "&").encode()
     return base64.b64encode(hmac.new(key, to_sign.encode(), "sha1").digest()).decode()
 

@@ -471,3 +471,17 @@ def test_delivery_receipts_mark_delivered_or_failed(app, township, gateway) -> N
     first, second = rows(app, township)
     assert first.state == State.DELIVERED and first.delivered_at is not None
     assert second.state == State.FAILED and "MOBILE_NOT_ON_SERVICE" in second.reason
+
+
+def test_a_claim_takes_no_more_than_its_chunk(app, township, gateway) -> None:
+    """PostgreSQL re-runs a LIMIT ... FOR UPDATE subquery inside an UPDATE: the pick is separate."""
+    queue(app, township, [notice(person(phone_number())) for _ in range(20)])
+    with app.app_context(), tenant_context(township.id):
+        first = claim(db.session, township.id, DAYTIME, 5, 60)
+        second = claim(db.session, township.id, DAYTIME, 5, 60)
+        db.session.commit()
+        db.session.remove()
+    assert len(first) == 5 and len(second) == 5
+    assert not {m.id for m in first} & {m.id for m in second}
+    states = [m.state for m in rows(app, township)]
+    assert states.count(State.SENDING) == 10 and states.count(State.QUEUED) == 10

@@ -278,4 +278,7 @@ def test_public_certificate_check_leaks_nothing(app: Flask, world: World) -> Non
             "VICTIM-1",
         ):
             assert secret not in body
-        assert client.get(f"/v/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}").status_code == 404
+        # change a signature character that is not the last one: the last may carry only padding bits
+        cut = token.rindex(".") + 2
+        tampered = token[:cut] + ("A" if token[cut] != "A" else "B") + token[cut + 1 :]
+        assert client.get(f"/v/{tampered}").status_code == 404

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, event, text
+from sqlalchemy import ForeignKey, Select, event, text
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -32,14 +32,29 @@ def _is_tenant_model(mapper: Any) -> bool:
     return issubclass(mapper.class_, TenantScoped)
 
 
-def _tenant_tables() -> set[Any]:
-    found, pending = set(), list(TenantScoped.__subclasses__())
+def _tenant_models() -> dict[Any, type]:
+    """Table -> model for every TenantScoped model."""
+    found, pending = {}, list(TenantScoped.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         if hasattr(cls, "__table__"):
-            found.add(cls.__table__)
+            found[cls.__table__] = cls
     return found
+
+
+def _tenant_tables() -> set[Any]:
+    return set(_tenant_models())
+
+
+def _unmapped_tenant_froms(state: ORMExecuteState) -> list[type]:
+    """Tenant tables in a SELECT's own FROM that no ORM entity stands for (count(x) FILTER …)."""
+    if not isinstance(state.statement, Select):
+        return []
+    mapped = {m.local_table for m in state.all_mappers}
+    models = _tenant_models()
+    froms = state.statement.get_final_froms()
+    return [models[t] for t in froms if t in models and t not in mapped]
 
 
 def touches_tenant_rows(state: ORMExecuteState) -> bool:
@@ -93,6 +108,9 @@ def _on_execute(state: ORMExecuteState) -> None:
     _sync_rls(state.session)
     if scope.system:
         return
+    if extra := _unmapped_tenant_froms(state):
+        # Loader criteria attach to FROM entities; name these so the criteria reach them.
+        state.statement = state.statement.select_from(*extra)
     ids = tuple(sorted(scope.readable))
     if (state.is_update or state.is_delete) and scope.writable is not None:
         ids = (scope.writable,)

@@ -108,3 +108,13 @@ def test_counts_over_subqueries_are_scoped_and_refused_unscoped(app, world):
             page = paginate(db.session, select(Member), page=1)
             assert page.total == len(page.items) == 2
             assert {m.tenant_id for m in page.items} == {world.a.township.id}
+
+
+def test_column_only_aggregates_are_scoped(app, world):
+    """count(...) FILTER (...) with no FROM of its own still names a tenant table."""
+    stmt = select(func.count(Member.id).filter(Member.ethnicity == "汉族"))
+    with app.app_context():
+        with pytest.raises(TenantScopeMissing):
+            db.session.scalar(stmt)
+        with tenant_context(world.a.township.id):
+            assert db.session.scalar(stmt) == 2

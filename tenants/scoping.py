@@ -12,6 +12,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.util import LRUCache
 
 from tenants.context import TenantScope, current_scope, require_scope
 
@@ -47,14 +48,26 @@ def _tenant_tables() -> set[Any]:
     return set(_tenant_models())
 
 
+# get_final_froms() builds the ORM compile state (milliseconds); its answer depends only on the
+# statement's structure, so it is kept per SQL cache key, which execution computes anyway.
+_UNMAPPED_FROMS: LRUCache[Any, list[type]] = LRUCache(1000)
+
+
 def _unmapped_tenant_froms(state: ORMExecuteState) -> list[type]:
     """Tenant tables in a SELECT's own FROM that no ORM entity stands for (count(x) FILTER …)."""
-    if not isinstance(state.statement, Select):
+    statement = state.statement
+    if not isinstance(statement, Select):
         return []
+    cache_key = statement._generate_cache_key()
+    key = cache_key.key if cache_key is not None else None
+    if key is not None and (known := _UNMAPPED_FROMS.get(key)) is not None:
+        return known
     mapped = {m.local_table for m in state.all_mappers}
     models = _tenant_models()
-    froms = state.statement.get_final_froms()
-    return [models[t] for t in froms if t in models and t not in mapped]
+    found = [models[t] for t in statement.get_final_froms() if t in models and t not in mapped]
+    if key is not None:
+        _UNMAPPED_FROMS[key] = found
+    return found
 
 
 def touches_tenant_rows(state: ORMExecuteState) -> bool:

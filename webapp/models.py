@@ -9,7 +9,7 @@ from webapp.auth.models import ApiToken, LoginAttempt, User
 from webapp.branches.models import Branch
 from webapp.certificates.models import Certificate, CertificatePrint, Verification
 from webapp.contributions.models import Contribution, SupportRequest, SupportService
-from webapp.departures.models import Departure, Whereabouts
+from webapp.departures.models import DataVersion, Departure, Whereabouts
 from webapp.dues.models import DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
@@ -31,6 +31,7 @@ __all__ = [
     "Contribution",
     "CoordinatorAssignment",
     "County",
+    "DataVersion",
     "Departure",
     "DuesPayment",
     "DuesRate",

@@ -11,7 +11,7 @@ from webapp.api import api_blueprint
 from webapp.api.common import require_api, unprocessable
 from webapp.api.departures import AsOfArgs
 from webapp.auth.access import accessible_townships
-from webapp.departures.census import county_census
+from webapp.departures.rollup import county_census
 from webapp.extensions import db
 
 blp = api_blueprint("api_county", __name__, "/county")

@@ -11,8 +11,8 @@ from webapp.args import as_of_arg
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.branches.models import Branch
-from webapp.departures.census import county_census
 from webapp.departures.models import FLOW_LABELS
+from webapp.departures.rollup import county_census
 from webapp.extensions import db
 from webapp.members.models import Member
 

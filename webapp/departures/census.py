@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from tenants.models import Township
 from webapp import divisions
 from webapp.branches.models import Branch
 from webapp.departures.models import FLOW_LABELS, Departure, FlowCategory, Whereabouts
@@ -167,7 +166,7 @@ def mobile_rows(as_of: date) -> Any:
     )
 
 
-def _grouped_mobile(as_of: date, group_column: Any, cutoff: Any) -> Any:
+def grouped_mobile(as_of: date, group_column: Any, cutoff: Any) -> Any:
     """The mobile members of as_of counted by group, category, long-term flag and stint facts."""
     long_term = case((Departure.departed_on <= cutoff, 1), else_=0)
     keys = (
@@ -188,7 +187,7 @@ def _grouped_mobile(as_of: date, group_column: Any, cutoff: Any) -> Any:
     )
 
 
-def _top(counter: Counter[str]) -> list[tuple[str, int]]:
+def top(counter: Counter[str]) -> list[tuple[str, int]]:
     return [(k, v) for k, v in counter.most_common(TOP) if k]
 
 
@@ -215,7 +214,7 @@ def _tally(
     industries: Counter[str] = Counter()
     # SQL does the counting; Python only folds a few thousand grouped rows at county scale.
     for key, category, long_term, prefecture, occupation, industry, count in session.execute(
-        _grouped_mobile(as_of, column, cutoff)
+        grouped_mobile(as_of, column, cutoff)
     ):
         flow = category.value if category else None
         total.add(flow, bool(long_term), count)
@@ -230,9 +229,9 @@ def _tally(
     return Census(
         as_of=as_of,
         total=total,
-        destinations=_top(named),
-        occupations=_top(occupations),
-        industries=_top(industries),
+        destinations=top(named),
+        occupations=top(occupations),
+        industries=top(industries),
         breakdown=list(groups.values()),
         breakdown_kind=kind,
     )
@@ -247,16 +246,3 @@ def compute_census(
     }
     cutoff = literal(as_of - timedelta(days=long_term_days))
     return _tally(session, as_of, branches, "branch_id", cutoff, "branches")
-
-
-def county_census(session: Session, townships: list[Township], as_of: date) -> Census:
-    """The census summed over townships (read in one reading scope), by township."""
-    groups = {t.id: Tally(t.id, t.name) for t in townships}
-    cutoffs = {
-        t.id: as_of
-        - timedelta(days=int((t.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS)))
-        for t in townships
-    }
-    default = as_of - timedelta(days=DEFAULT_LONG_TERM_DAYS)
-    cutoff = case(cutoffs, value=Member.tenant_id, else_=default) if cutoffs else literal(default)
-    return _tally(session, as_of, groups, "tenant_id", cutoff, "townships")

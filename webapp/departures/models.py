@@ -3,7 +3,7 @@
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, Timestamped, str_enum
@@ -89,3 +89,16 @@ class Whereabouts(TenantScoped, Timestamped, Base):
     @property
     def flow_label(self) -> str:
         return FLOW_LABELS[self.flow_category] if self.flow_category else UNKNOWN_LABEL
+
+
+class DataVersion(TenantScoped, Base):
+    """A random number that database triggers replace whenever a township's members, branches,
+    departures or whereabouts change (migration 0009): cached census figures of the township
+    are valid only while it stays the same."""
+
+    __tablename__ = "data_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_data_versions_tenant_id"),)

@@ -126,21 +126,25 @@ def add_departure(
     errors, fields = registration_problems(session, township, member, data)
     if errors:
         raise DepartureInvalid(errors)
+    return open_trip(session, actor, township, member, data, fields)
+
+
+def open_trip(
+    session: Session,
+    actor: Any,
+    township: Township,
+    member: Member,
+    data: dict[str, Any],
+    fields: dict[str, Any],
+) -> Departure:
+    """Add a trip and its first stint as registration_problems checked them (not flushed)."""
     departed, expected = data["departed_on"], data.get("expected_return")
     trip = Departure(
         tenant_id=township.id, member_id=member.id, departed_on=departed, expected_return=expected
     )
+    stint = Whereabouts(tenant_id=township.id, member_id=member.id, valid_from=departed, **fields)
+    trip.stints.append(stint)
     session.add(trip)
-    session.flush()
-    stint = Whereabouts(
-        tenant_id=township.id,
-        departure_id=trip.id,
-        member_id=member.id,
-        valid_from=departed,
-        **fields,
-    )
-    session.add(stint)
-    session.flush()
     record(
         session,
         actor,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
+from webapp.branches.models import Branch
 from webapp.crypto import keyring
 from webapp.departures.models import Departure
 from webapp.departures.services import registration_problems
@@ -32,6 +33,7 @@ STATUSES = {
 MEMBER_LIMITS = {"民族": 16, "电子邮箱": 120}
 MEMBER_HEADER_OF = {v: k for k, v in MEMBER_COLUMNS.items()}
 DEPARTURE_HEADER_OF = {v: k for k, v in DEPARTURE_COLUMNS.items()}
+LOOKUP_CHUNK = 1000
 EXCEL_EPOCH = date(1899, 12, 30)
 NUMERIC_ID_HINT = (
     "（该单元格是数字格式，Excel 会把18位数字的末几位变成0，请把该列设为文本格式后重新填写）"
@@ -48,6 +50,7 @@ class RowCheck:
     departure_data: dict[str, Any] | None
     existing: Member | None = None
     departure_known: bool = False
+    departure_fields: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -155,13 +158,39 @@ def parse_departure(values: dict[str, Any]) -> tuple[dict | None, dict[str, str]
     return data, problems
 
 
-def find_member(session: Session, id_number: str) -> Member | None:
-    """The member of this township registered with id_number (matched by the blind index)."""
-    if id_number_problem(id_number) is not None:
-        return None
-    return session.scalar(
-        select(Member).where(Member.id_number_index == keyring.blind_index(id_number))
-    )
+@dataclass
+class Lookups:
+    """What checking rows needs from the database: branches per file, members per batch."""
+
+    branches: dict[str, int]
+    duplicates: dict[int, list[int]]
+    held: list[Any] = field(default_factory=list)  # keeps the branches in the identity map
+    members: dict[str, Member] = field(default_factory=dict)  # blind index -> member
+    indexes: dict[str, str] = field(default_factory=dict)  # ID number -> blind index
+
+    def load_members(self, session: Session, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Fetch, in one query, the members already registered with the rows' ID numbers."""
+        numbers = {normalize(text(values.get("身份证号"))) for _row, values in rows}
+        self.indexes = {
+            n: keyring.blind_index(n) for n in numbers if n and id_number_problem(n) is None
+        }
+        wanted = sorted(set(self.indexes.values()))
+        self.members = {}
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            for member in session.scalars(select(Member).where(Member.id_number_index.in_(chunk))):
+                self.members[member.id_number_index] = member
+
+    def registered(self, id_number: str) -> Member | None:
+        """The member of this township registered with id_number (loaded by load_members)."""
+        index = self.indexes.get(id_number)
+        return self.members.get(index) if index else None
+
+
+def lookups_for(session: Session, duplicates: dict[int, list[int]]) -> Lookups:
+    """Branches by name, held for the whole file so that checking a row needs no query for them."""
+    held = list(session.scalars(select(Branch)))
+    return Lookups({b.name: b.id for b in held}, duplicates, held)
 
 
 def has_open_trip_on(session: Session, member: Member, departed_on: Any) -> bool:
@@ -180,25 +209,24 @@ def has_open_trip_on(session: Session, member: Member, departed_on: Any) -> bool
 
 
 def check_row(
-    session: Session,
-    township: Township,
-    row: int,
-    values: dict[str, Any],
-    branches: dict[str, int],
-    duplicate_of: list[int] | None = None,
+    session: Session, township: Township, row: int, values: dict[str, Any], lookups: Lookups
 ) -> RowCheck:
-    """Parse and validate one row exactly as the member and departure forms would; no writes."""
-    member_data, problems = parse_member(values, branches)
+    """Parse and validate one row exactly as the member and departure forms would; no writes.
+
+    The row's batch must have been through lookups.load_members.
+    """
+    member_data, problems = parse_member(values, lookups.branches)
     departure_data, departure_parse = parse_departure(values)
     check = RowCheck(row, member_data["id_number"], member_data, departure_data)
-    check.existing = find_member(session, check.id_number)
+    check.existing = lookups.registered(check.id_number)
     existing_id = check.existing.id if check.existing else None
-    for key, problem in member_problems(session, member_data, existing_id).items():
+    found = member_problems(session, member_data, existing_id, registered=lookups.registered)
+    for key, problem in found.items():
         problems.setdefault(MEMBER_HEADER_OF[key], problem)
     raw_id = values.get("身份证号")
     if "身份证号" in problems and isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
         problems["身份证号"] += NUMERIC_ID_HINT
-    if duplicate_of:
+    if duplicate_of := lookups.duplicates.get(row):
         others = "、".join(str(r) for r in duplicate_of if r != row)
         problems["身份证号"] = f"与本文件第{others}行的身份证号重复"
     if departure_data is not None:
@@ -208,7 +236,7 @@ def check_row(
         ):
             check.departure_known = True
         else:
-            errors, _fields = registration_problems(
+            errors, check.departure_fields = registration_problems(
                 session, township, check.existing, departure_data
             )
             for key, problem in errors.items():

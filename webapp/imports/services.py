@@ -1,7 +1,7 @@
 """Roster import jobs: upload (queued after commit), validate into a preview, import; idempotent."""
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -12,11 +12,10 @@ from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record, snapshot
 from webapp.auth.models import User
-from webapp.branches.models import Branch
-from webapp.departures.services import add_departure
+from webapp.departures.services import open_trip
 from webapp.imports.excel import RosterFileError, Sheet, read_roster
 from webapp.imports.models import ImportJob, ImportMode, ImportStatus
-from webapp.imports.rows import RowCheck, check_row
+from webapp.imports.rows import Lookups, RowCheck, check_row, lookups_for
 from webapp.jobs import enqueue_after_commit
 from webapp.members.models import Member
 from webapp.members.rules import clean_member_data
@@ -68,10 +67,6 @@ def do_upload(
     return job
 
 
-def _branches(session: Session) -> dict[str, int]:
-    return {b.name: b.id for b in session.scalars(select(Branch))}
-
-
 def _duplicates(sheet: Sheet) -> dict[int, list[int]]:
     """Row -> every row of the file that carries the same ID number (only when more than one)."""
     by_number: dict[str, list[int]] = defaultdict(list)
@@ -87,13 +82,14 @@ def _check_all(
 ) -> list[RowCheck]:
     """Check every row, committing the job's progress (within span) every BATCH rows."""
     township = session.get(Township, job.tenant_id)
-    branches, dups = _branches(session), _duplicates(sheet)
+    lookups = lookups_for(session, _duplicates(sheet))
     checks = []
-    for index, (row, values) in enumerate(sheet.rows, start=1):
-        checks.append(check_row(session, township, row, values, branches, dups.get(row)))
-        if index % BATCH == 0:
-            job.progress = span[0] + (span[1] - span[0]) * index // len(sheet.rows)
-            session.commit()
+    for start in range(0, len(sheet.rows), BATCH):
+        batch = sheet.rows[start : start + BATCH]
+        lookups.load_members(session, batch)
+        checks.extend(check_row(session, township, row, values, lookups) for row, values in batch)
+        job.progress = span[0] + (span[1] - span[0]) * (start + len(batch)) // len(sheet.rows)
+        session.commit()
     return checks
 
 
@@ -192,46 +188,50 @@ def _member_view(member: Member) -> dict[str, Any]:
     return view
 
 
-def write_row(session: Session, actor: Any, township: Township, check: RowCheck) -> Counter:
-    """Create or update the member of a valid row, and register its departure once."""
-    outcome: Counter[str] = Counter()
+@dataclass
+class Staged:
+    """A valid row's member, created or changed in the session, waiting for the batch's flush."""
+
+    check: RowCheck
+    member: Member
+    outcome: str
+    before: dict[str, Any] | None = None
+
+
+def stage_row(session: Session, township: Township, check: RowCheck) -> Staged:
+    """Create or update the member of a valid row (not flushed: the batch flushes once)."""
     clean = clean_member_data(check.member_data)
     member = check.existing
     if member is None:
         member = Member(tenant_id=township.id, **clean)
         member.set_id_number(check.id_number)
         session.add(member)
-        session.flush()
+        return Staged(check, member, "created")
+    if not any(getattr(member, k) != v for k, v in clean.items()):
+        return Staged(check, member, "unchanged")
+    before = _member_view(member)
+    for key, value in clean.items():
+        setattr(member, key, value)
+    return Staged(check, member, "updated", before)
+
+
+def write_row(session: Session, actor: Any, township: Township, staged: Staged) -> Counter:
+    """After the flush: audit the member's change, and register the row's departure once."""
+    outcome: Counter[str] = Counter({staged.outcome: 1})
+    member, check = staged.member, staged.check
+    if staged.outcome != "unchanged":
         record(
             session,
             actor,
-            "member.created",
+            f"member.{staged.outcome}",
             "member",
             member.id,
             tenant_id=township.id,
+            before=staged.before,
             after=_member_view(member),
         )
-        outcome["created"] += 1
-    elif any(getattr(member, k) != v for k, v in clean.items()):
-        before = _member_view(member)
-        for key, value in clean.items():
-            setattr(member, key, value)
-        session.flush()
-        record(
-            session,
-            actor,
-            "member.updated",
-            "member",
-            member.id,
-            tenant_id=township.id,
-            before=before,
-            after=_member_view(member),
-        )
-        outcome["updated"] += 1
-    else:
-        outcome["unchanged"] += 1
     if check.departure_data is not None and not check.departure_known:
-        add_departure(session, actor, township, member, check.departure_data)
+        open_trip(session, actor, township, member, check.departure_data, check.departure_fields)
         outcome["departures"] += 1
     return outcome
 
@@ -243,7 +243,7 @@ def _locked(session: Session, job_id: int) -> ImportJob | None:
 
 
 def _import_batch(
-    session: Session, job_id: int, sheet: Sheet, each: Callable[[int, dict[str, Any]], RowCheck]
+    session: Session, job_id: int, sheet: Sheet, lookups: Lookups
 ) -> ImportJob | None:
     """Import the next batch in one transaction; None when the job is not importing any more."""
     job = _locked(session, job_id)
@@ -256,8 +256,11 @@ def _import_batch(
     end = len(sheet.rows) if whole else min(job.rows_done + BATCH, len(sheet.rows))
     counts: Counter[str] = Counter(job.counts.get("result", {}))
     errors = list(job.errors or [])
-    for row, values in sheet.rows[job.rows_done : end]:
-        check = each(row, values)
+    staged = []
+    rows = sheet.rows[job.rows_done : end]
+    lookups.load_members(session, rows)
+    for row, values in rows:
+        check = check_row(session, township, row, values, lookups)
         if not check.ok:
             if whole:
                 session.rollback()
@@ -267,7 +270,10 @@ def _import_batch(
             errors.extend(check.error_dicts())
             counts["skipped"] += 1
             continue
-        counts.update(write_row(session, actor, township, check))
+        staged.append(stage_row(session, township, check))
+    session.flush()
+    for item in staged:
+        counts.update(write_row(session, actor, township, item))
     job.rows_done = end
     job.counts = {**job.counts, "result": dict(counts)}
     job.errors = errors
@@ -297,12 +303,7 @@ def run_import(session: Session, job_id: int) -> ImportJob:
         sheet = read_roster(job.content)
     except RosterFileError as exc:
         return _fail(session, job, str(exc))
-    township = session.get(Township, job.tenant_id)
-    branches, dups = _branches(session), _duplicates(sheet)
-
-    def each(row: int, values: dict[str, Any]) -> RowCheck:
-        return check_row(session, township, row, values, branches, dups.get(row))
-
+    lookups = lookups_for(session, _duplicates(sheet))
     if job.mode == ImportMode.ALL_OR_NOTHING and job.rows_done == 0:
         bad = [c for c in _check_all(session, job, sheet, (0, 50)) if not c.ok]
         if bad:
@@ -310,7 +311,7 @@ def run_import(session: Session, job_id: int) -> ImportJob:
             return _fail(session, job, f"有 {len(bad)} 行在校验后发生了变化，未导入任何数据")
         job.progress = 50
         session.commit()
-    while (current := _import_batch(session, job_id, sheet, each)) is not None:
+    while (current := _import_batch(session, job_id, sheet, lookups)) is not None:
         job = current
         if job.status != ImportStatus.IMPORTING:
             break

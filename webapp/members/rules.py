@@ -1,6 +1,7 @@
 """Every rule a member record must satisfy, in one place for the form, the API and imports."""
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -28,10 +29,25 @@ def _age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def registered_with(session: Session, id_number: str) -> Member | None:
+    """The member of the township in scope registered with a valid id_number (blind index)."""
+    return session.scalar(
+        select(Member).where(Member.id_number_index == keyring.blind_index(id_number))
+    )
+
+
 def member_problems(
-    session: Session, data: dict[str, Any], member_id: int | None = None
+    session: Session,
+    data: dict[str, Any],
+    member_id: int | None = None,
+    *,
+    registered: Callable[[str], Member | None] | None = None,
 ) -> dict[str, str]:
-    """Field -> message for everything wrong with data; empty when it may be saved."""
+    """Field -> message for everything wrong with data; empty when it may be saved.
+
+    registered finds the member already holding an ID number (by default, a query each time;
+    imports pass a lookup loaded per batch).
+    """
     errors: dict[str, str] = {}
     name = (data.get("name") or "").strip()
     if not name:
@@ -70,9 +86,7 @@ def member_problems(
     if branch_id is None or session.get(Branch, branch_id) is None:
         errors["branch_id"] = "请选择本乡镇的支部"
     if not problem and "id_number" not in errors:
-        dup = session.scalar(
-            select(Member).where(Member.id_number_index == keyring.blind_index(id_number))
-        )
+        dup = registered(id_number) if registered else registered_with(session, id_number)
         if dup is not None and dup.id != member_id:
             errors["id_number"] = f"该身份证号已登记（党员：{dup.name}）"
     return errors

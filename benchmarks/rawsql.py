@@ -41,6 +41,38 @@ ORDER BY r.tenant_id
 """
 
 
+# Everything the census page shows, in one statement: members per group (branch or township),
+# mobile members per group by category and long-term flag, and the three top-10 lists. This is
+# the floor the app is compared to: the least work any implementation must ask the database for.
+FULL_CENSUS_SQL = """
+WITH roster AS (
+    SELECT id, {group} AS g FROM members
+    WHERE tenant_id = ANY(%(ids)s) AND status IN ('full', 'probationary') AND join_date <= %(day)s
+), away AS (
+    SELECT r.g, w.flow_category AS category, d.departed_on <= %(day)s - %(long_term_days)s AS lt,
+        w.destination_prefecture AS prefecture, w.occupation, w.industry
+    FROM departures d
+    JOIN roster r ON r.id = d.member_id
+    LEFT JOIN whereabouts w ON w.departure_id = d.id AND w.valid_from <= %(day)s
+        AND (w.valid_to IS NULL OR w.valid_to > %(day)s)
+    WHERE d.tenant_id = ANY(%(ids)s) AND d.departed_on <= %(day)s
+        AND (d.returned_on IS NULL OR d.returned_on > %(day)s)
+)
+SELECT 'members', g::text, NULL, NULL, count(*) FROM roster GROUP BY g
+UNION ALL
+SELECT 'mobile', g::text, category::text, lt::text, count(*) FROM away GROUP BY g, category, lt
+UNION ALL
+(SELECT 'destination', prefecture, NULL, NULL, count(*) FROM away WHERE prefecture IS NOT NULL
+    GROUP BY prefecture ORDER BY 5 DESC LIMIT 10)
+UNION ALL
+(SELECT 'occupation', occupation, NULL, NULL, count(*) FROM away WHERE occupation <> ''
+    GROUP BY occupation ORDER BY 5 DESC LIMIT 10)
+UNION ALL
+(SELECT 'industry', industry, NULL, NULL, count(*) FROM away WHERE industry <> ''
+    GROUP BY industry ORDER BY 5 DESC LIMIT 10)
+"""
+
+
 @dataclass
 class Numbers:
     """The headline census numbers, as the app's JSON reports them."""
@@ -75,6 +107,70 @@ def census_numbers(
     for numbers in per.values():
         total = total.plus(numbers)
     return total, per
+
+
+@dataclass
+class Full:
+    """Everything the census page shows: per-group numbers and the top-10 counts."""
+
+    groups: dict[int, Numbers]
+    tops: dict[str, list[int]]
+
+
+def full_census(
+    conn: psycopg.Connection[Any],
+    tenant_ids: list[int],
+    day: date,
+    group: str = "branch_id",
+    long_term_days: int = 365,
+) -> Full:
+    """The whole census from FULL_CENSUS_SQL, grouped by branch_id or tenant_id."""
+    params = {"ids": tenant_ids, "day": day, "long_term_days": long_term_days}
+    rows = conn.execute(FULL_CENSUS_SQL.format(group=group), params).fetchall()  # type: ignore[arg-type]
+    conn.commit()
+    groups: dict[int, Numbers] = {}
+    tops: dict[str, list[int]] = {"destination": [], "occupation": [], "industry": []}
+    for kind, key, category, long_term, count in rows:
+        if kind in tops:
+            tops[kind].append(count)
+            continue
+        numbers = groups.setdefault(int(key), Numbers())
+        if kind == "members":
+            numbers.members = count
+            continue
+        numbers.mobile += count
+        if category is None:
+            numbers.unknown += count
+        else:
+            setattr(numbers, category, getattr(numbers, category) + count)
+        if long_term == "true":
+            numbers.long_term += count
+    return Full(groups, {k: sorted(v, reverse=True) for k, v in tops.items()})
+
+
+def full_from_json(body: dict[str, Any]) -> Full:
+    """The same figures read from the app's census JSON (branches or townships)."""
+    groups = {}
+    for item in body.get("branches") or body.get("townships") or []:
+        cats = item["categories"]
+        numbers = Numbers(
+            item["members"],
+            item["mobile"],
+            *(cats[c] for c in CATEGORIES),
+            item["unclassified"],
+            item["long_term"],
+        )
+        if numbers != Numbers():
+            groups[item["id"]] = numbers
+    tops = {
+        kind: sorted((i["count"] for i in body[key]), reverse=True)
+        for kind, key in (
+            ("destination", "destinations"),
+            ("occupation", "occupations"),
+            ("industry", "industries"),
+        )
+    }
+    return Full(groups, tops)
 
 
 def numbers_from_json(body: dict[str, Any]) -> Numbers:

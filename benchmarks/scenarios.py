@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from benchmarks import rawsql
 from benchmarks.database import PASSWORD, World, superuser_url
 from benchmarks.timing import Stats, paired, profile, timed_ms, watch_sql
+from webapp.departures import rollup
 from webapp.extensions import db
 
 TOWNSHIP_P95_MS = 100.0
@@ -112,16 +113,16 @@ def build(app: Flask, world: World, day: date) -> tuple[list[Scenario], Clients]
     town, county = [world.township_id], world.county_ids
 
     def town_floor() -> Any:
-        return rawsql.census_numbers(floor_conn, town, day)
+        return rawsql.full_census(floor_conn, town, day)
 
     def county_floor() -> Any:
-        return rawsql.census_numbers(floor_conn, county, day)
+        return rawsql.full_census(floor_conn, county, day, group="tenant_id")
 
     def town_floor_rls() -> Any:
-        return rawsql.census_numbers(town_rls, town, day)
+        return rawsql.full_census(town_rls, town, day)
 
     def county_floor_rls() -> Any:
-        return rawsql.census_numbers(county_rls, county, day)
+        return rawsql.full_census(county_rls, county, day, group="tenant_id")
 
     slug = world.slug
     pages = [
@@ -141,26 +142,50 @@ def build(app: Flask, world: World, day: date) -> tuple[list[Scenario], Clients]
         )
         for name, path, client, token in pages
     ]
-    for name, path, client, token in [
-        ("county roll-up HTML", "/county/census/", clients.coordinator, ""),
-        (
-            "county roll-up JSON (API)",
-            "/api/v1/county/census",
-            clients.api,
-            world.coordinator_token,
-        ),
-    ]:
+    html, api = "/county/census/", "/api/v1/county/census"
+    county_api = _getter(clients, clients.api, api, world.coordinator_token)
+    county_pages = [
+        ("county roll-up HTML", html, _getter(clients, clients.coordinator, html, "")),
+        ("county roll-up JSON (API)", api, county_api),
+        ("county JSON, 1 township changed", api, _after(touch_one_township(world), county_api)),
+        ("county JSON, nothing cached", api, _after(_cache_clearer(app), county_api)),
+    ]
+    for name, path, request in county_pages:
         scenarios.append(
-            Scenario(
-                name,
-                path,
-                _getter(clients, client, path, token),
-                county_floor,
-                county_floor_rls,
-                COUNTY_P95_MS,
-            )
+            Scenario(name, path, request, county_floor, county_floor_rls, COUNTY_P95_MS)
         )
     return scenarios, clients
+
+
+def touch_one_township(world: World) -> Callable[[], Any]:
+    """A committed change to one member of one township of the county (a new data version)."""
+    conn = psycopg.connect(superuser_url(), autocommit=True)
+    member_id = conn.execute(
+        "SELECT min(id) FROM members WHERE tenant_id = %s", (world.county_ids[-1],)
+    ).fetchone()[0]  # type: ignore[index]
+
+    def touch() -> None:
+        conn.execute("UPDATE members SET phone = phone WHERE id = %s", (member_id,))
+
+    return touch
+
+
+def _cache_clearer(app: Flask) -> Callable[[], None]:
+    """Empty the census cache (as after a Redis restart or on a new day before the warm-up)."""
+
+    def clear() -> None:
+        with app.app_context():
+            rollup.CACHE.clear()
+
+    return clear
+
+
+def _after(before: Callable[[], Any], request: Callable[[], Any]) -> Callable[[], Any]:
+    def both() -> Any:
+        before()
+        return request()
+
+    return both
 
 
 def _getter(clients: Clients, client: FlaskClient, path: str, token: str) -> Callable[[], Any]:
@@ -168,18 +193,33 @@ def _getter(clients: Clients, client: FlaskClient, path: str, token: str) -> Cal
 
 
 def check_numbers(clients: Clients, day: date) -> list[str]:
-    """The app's JSON and the raw SQL agree on every headline number (township and county)."""
+    """The app's JSON and the raw SQL agree on the headline numbers, on every branch's or
+    township's numbers, and on the counts of the three top-10 lists (township and county)."""
     world = clients.world
     floor = psycopg.connect(superuser_url())
     lines = []
-    for label, path, token, ids in (
-        ("township", f"/api/v1/t/{world.slug}/census", world.admin_token, [world.township_id]),
-        ("county", "/api/v1/county/census", world.coordinator_token, world.county_ids),
+    for label, path, token, ids, group in (
+        (
+            "township",
+            f"/api/v1/t/{world.slug}/census",
+            world.admin_token,
+            [world.township_id],
+            "branch_id",
+        ),
+        ("county", "/api/v1/county/census", world.coordinator_token, world.county_ids, "tenant_id"),
     ):
-        app_numbers = rawsql.numbers_from_json(clients.get(clients.api, path, token).get_json())
+        body = clients.get(clients.api, path, token).get_json()
+        app_numbers = rawsql.numbers_from_json(body)
         sql_numbers = rawsql.census_numbers(floor, ids, day)[0]
         same = "agree" if app_numbers == sql_numbers else f"DIFFER (raw SQL {sql_numbers})"
         lines.append(f"{label:<9} {app_numbers}: app and raw SQL {same}")
+        full_app = rawsql.full_from_json(body)
+        full_sql = rawsql.full_census(floor, ids, day, group=group)
+        same = "agree" if full_app == full_sql else "DIFFER"
+        lines.append(
+            f"{label:<9} {len(full_sql.groups)} groups by {group} and the top-10 lists: "
+            f"app and full-census SQL {same}"
+        )
     floor.close()
     return lines
 

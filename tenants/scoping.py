@@ -48,9 +48,10 @@ def _tenant_tables() -> set[Any]:
     return set(_tenant_models())
 
 
-# get_final_froms() builds the ORM compile state (milliseconds); its answer depends only on the
-# statement's structure, so it is kept per SQL cache key, which execution computes anyway.
-_UNMAPPED_FROMS: LRUCache[Any, list[type]] = LRUCache(1000)
+# Which tenant tables a statement touches, and which of them no ORM entity stands for, depend
+# only on the statement's structure; both walks are costly (get_final_froms() builds the ORM
+# compile state), so the answers are kept per SQL cache key, which execution computes anyway.
+_STRUCTURE: LRUCache[Any, tuple[bool, list[type]]] = LRUCache(1000)
 
 
 def _unmapped_tenant_froms(state: ORMExecuteState) -> list[type]:
@@ -58,16 +59,9 @@ def _unmapped_tenant_froms(state: ORMExecuteState) -> list[type]:
     statement = state.statement
     if not isinstance(statement, Select):
         return []
-    cache_key = statement._generate_cache_key()
-    key = cache_key.key if cache_key is not None else None
-    if key is not None and (known := _UNMAPPED_FROMS.get(key)) is not None:
-        return known
     mapped = {m.local_table for m in state.all_mappers}
     models = _tenant_models()
-    found = [models[t] for t in statement.get_final_froms() if t in models and t not in mapped]
-    if key is not None:
-        _UNMAPPED_FROMS[key] = found
-    return found
+    return [models[t] for t in statement.get_final_froms() if t in models and t not in mapped]
 
 
 def touches_tenant_rows(state: ORMExecuteState) -> bool:
@@ -76,6 +70,19 @@ def touches_tenant_rows(state: ORMExecuteState) -> bool:
         return True
     tables = set(find_tables(state.statement, include_crud=True, include_joins=True))
     return bool(tables & _tenant_tables())
+
+
+def _structure(state: ORMExecuteState) -> tuple[bool, list[type]]:
+    """(touches tenant rows, tenant tables without an entity), remembered per cache key."""
+    cache_key = state.statement._generate_cache_key()
+    key = cache_key.key if cache_key is not None else None
+    if key is not None and (known := _STRUCTURE.get(key)) is not None:
+        return known
+    touches = touches_tenant_rows(state)
+    found = (touches, _unmapped_tenant_froms(state) if touches else [])
+    if key is not None:
+        _STRUCTURE[key] = found
+    return found
 
 
 def _scope_key(scope: TenantScope | None) -> tuple[str, str, str]:
@@ -115,13 +122,14 @@ class TenantSession(Session):
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not touches_tenant_rows(state):
+    touches, extra = _structure(state)
+    if not touches:
         return
     scope = require_scope()
     _sync_rls(state.session)
     if scope.system:
         return
-    if extra := _unmapped_tenant_froms(state):
+    if extra:
         # Loader criteria attach to FROM entities; name these so the criteria reach them.
         state.statement = state.statement.select_from(*extra)
     ids = tuple(sorted(scope.readable))

@@ -17,6 +17,7 @@ from webapp.crypto import new_key_material
 RUN_ID = uuid.uuid4().hex[:10]
 PG_ADMIN = os.environ.get("LIANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKEND = os.environ.get("LIANXIN_TEST_DB", "sqlite")
+CACHE_NAMESPACE = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 _keys = new_key_material()
@@ -75,7 +76,12 @@ def make_app(database_url: str, **overrides: object) -> Flask:
     """An app on the test database; CSRF off unless a test turns it on."""
     from webapp import create_app
 
-    config = {"TESTING": True, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False}
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "CACHE_NAMESPACE": CACHE_NAMESPACE,  # this run's cached figures are its own
+    }
     config.update(overrides)
     return create_app(config)
 

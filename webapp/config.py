@@ -56,6 +56,7 @@ def from_env(instance: Path) -> dict[str, Any]:
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),
         "REDIS_URL": redis_url,
         "REDIS_EMBEDDED": not os.environ.get("REDIS_URL"),
+        "CACHE_NAMESPACE": os.environ.get("CACHE_NAMESPACE", "main"),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "lianxin"),
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "DATA_KEYS": [k.strip() for k in data_keys.split(",") if k.strip()],

@@ -11,6 +11,7 @@ from workers.schedule import BEAT_SCHEDULE
 TASK_MODULES = [
     "workers.tasks.reports",
     "workers.tasks.heartbeat",
+    "workers.tasks.census",
     "workers.tasks.imports",
     "workers.tasks.certificates",
     "workers.tasks.notify",

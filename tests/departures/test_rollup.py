@@ -228,3 +228,53 @@ def test_township_without_a_version_is_counted_every_time(app) -> None:
         assert rolled_up(county_id)["members"] == 0
         assert rolled_up(county_id)["members"] == 0
         assert rollup.CACHE.hits == 0 and len(rollup.CACHE) == 0
+
+
+def test_the_township_census_counts_only_the_township_in_scope(app, county) -> None:
+    """compute_census's one statement (CTEs and a UNION) is scoped by the session guard alone
+    on SQLite and by row-level security as well on PostgreSQL."""
+    from webapp.departures.census import compute_census
+
+    _county_id, towns = county
+    (a, branch_a, _members_a), (b, _branch_b, members_b) = towns
+    with app.app_context():
+        with tenant_context(b):
+            for member_id in members_b[1:]:
+                _away(db.session.get(Township, b), db.session.get(Member, member_id), 500)
+        db.session.remove()
+        with tenant_context(a):
+            census = compute_census(db.session, TODAY).as_dict()
+            db.session.remove()
+        assert census["members"] == 3 and census["mobile"]["count"] == 1
+        assert census["long_term"]["count"] == 0
+        assert [(t["id"], t["members"], t["mobile"]) for t in census["branches"]] == [
+            (branch_a, 3, 1)
+        ]
+        assert census["destinations"] == [{"name": "上海市", "count": 1}]
+
+
+def test_without_redis_the_roll_up_still_counts(database_url, county) -> None:
+    from tests.conftest import make_app
+
+    county_id, _ = county
+    db.session.remove()
+    offline = make_app(database_url, REDIS_URL="redis://127.0.0.1:1/0")
+    with offline.app_context():
+        rollup.CACHE.hits = rollup.CACHE.misses = 0
+        assert rolled_up(county_id) == rolled_up(county_id)
+        assert rolled_up(county_id)["members"] == 6
+        assert (rollup.CACHE.hits, rollup.CACHE.misses) == (0, 0)  # never reached
+
+
+def test_the_beat_task_warms_every_township(app, county) -> None:
+    from workers.tasks.census import warm
+
+    county_id, _ = county
+    with app.app_context():
+        assert warm() >= 4  # today and tomorrow of every township with data, not yet cached
+        assert warm() == 0  # nothing changed since
+        rollup.CACHE.hits = rollup.CACHE.misses = 0
+        rolled_up(county_id)
+        assert (rollup.CACHE.hits, rollup.CACHE.misses) == (2, 0)
+        tomorrow = (TODAY + timedelta(days=1)).isoformat()
+        assert warm(tomorrow) >= 2  # the day after tomorrow; tomorrow itself was counted

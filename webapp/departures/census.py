@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from webapp import divisions
@@ -191,49 +191,55 @@ def top(counter: Counter[str]) -> list[tuple[str, int]]:
     return [(k, v) for k, v in counter.most_common(TOP) if k]
 
 
-def _tally(
-    session: Session,
-    as_of: date,
-    groups: dict[int, Tally],
-    group_of: str,
-    cutoff: Any,
-    kind: str,
-) -> Census:
-    """Count members and mobile members into groups (by branch_id or tenant_id) and a total."""
-    column = getattr(Member, group_of)
-    for key, count in session.execute(
-        select(column, func.count(Member.id))
+def _census_rows(as_of: date, cutoff: Any) -> Any:
+    """One statement for the township page, as a hand-written query would ask it: members per
+    branch, mobile members per (branch, category, long-term), and the three top-10 lists."""
+    roster = (
+        select(Member.id, Member.branch_id.label("g"))
         .where(Member.status.in_(ON_REGISTER), Member.join_date <= as_of)
-        .group_by(column)
-    ):
-        if key in groups:
-            groups[key].members = count
-    total = Tally(0, "合计", members=sum(g.members for g in groups.values()))
-    destinations: Counter[str] = Counter()
-    occupations: Counter[str] = Counter()
-    industries: Counter[str] = Counter()
-    # SQL does the counting; Python only folds a few thousand grouped rows at county scale.
-    for key, category, long_term, prefecture, occupation, industry, count in session.execute(
-        grouped_mobile(as_of, column, cutoff)
-    ):
-        flow = category.value if category else None
-        total.add(flow, bool(long_term), count)
-        group = groups.get(key)
-        if group is not None:
-            group.add(flow, bool(long_term), count)
-        if prefecture:
-            destinations[prefecture] += count
-        occupations[occupation or ""] += count
-        industries[industry or ""] += count
-    named = Counter({(divisions.full_name(code) or code): n for code, n in destinations.items()})
-    return Census(
-        as_of=as_of,
-        total=total,
-        destinations=top(named),
-        occupations=top(occupations),
-        industries=top(industries),
-        breakdown=list(groups.values()),
-        breakdown_kind=kind,
+        .cte("roster")
+    )
+    away = (
+        select(
+            roster.c.g,
+            Whereabouts.flow_category.label("category"),
+            case((Departure.departed_on <= cutoff, 1), else_=0).label("lt"),
+            Whereabouts.destination_prefecture.label("prefecture"),
+            Whereabouts.occupation,
+            Whereabouts.industry,
+        )
+        .select_from(Departure)
+        .join(roster, roster.c.id == Departure.member_id)
+        .outerjoin(Whereabouts, _stint_on(as_of))
+        .where(away_on(as_of))
+        .cte("away")
+    )
+    none = literal(None, String)
+
+    def ranked(kind: str, column: Any) -> Any:
+        n = func.count().label("n")
+        return (
+            select(literal(kind), literal(None, Integer), column, none, n)
+            .where(column.is_not(None), column != "")
+            .group_by(column)
+            .order_by(n.desc(), column)
+            .limit(TOP)
+            .subquery()
+            .select()
+        )
+
+    return union_all(
+        select(literal("members"), roster.c.g, none, none, func.count()).group_by(roster.c.g),
+        select(
+            literal("mobile"),
+            away.c.g,
+            cast(away.c.category, String),
+            cast(away.c.lt, String),
+            func.count(),
+        ).group_by(away.c.g, away.c.category, away.c.lt),
+        ranked("destination", away.c.prefecture),
+        ranked("occupation", away.c.occupation),
+        ranked("industry", away.c.industry),
     )
 
 
@@ -241,8 +247,32 @@ def compute_census(
     session: Session, as_of: date, long_term_days: int = DEFAULT_LONG_TERM_DAYS
 ) -> Census:
     """The census of the township in scope on as_of, by branch."""
-    branches = {
+    groups = {
         b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.id))
     }
     cutoff = literal(as_of - timedelta(days=long_term_days))
-    return _tally(session, as_of, branches, "branch_id", cutoff, "branches")
+    total = Tally(0, "合计")
+    tops: dict[str, list[tuple[str, int]]] = {"destination": [], "occupation": [], "industry": []}
+    for kind, key, value, long_term, count in session.execute(_census_rows(as_of, cutoff)):
+        if kind in tops:
+            name = (divisions.full_name(value) or value) if kind == "destination" else value
+            tops[kind].append((name, count))
+            continue
+        group = groups.get(key)
+        if kind == "members":
+            total.members += count
+            if group is not None:
+                group.members = count
+            continue
+        category = FlowCategory(value).value if value else None
+        total.add(category, long_term == "1", count)
+        if group is not None:
+            group.add(category, long_term == "1", count)
+    return Census(
+        as_of=as_of,
+        total=total,
+        destinations=tops["destination"],
+        occupations=tops["occupation"],
+        industries=tops["industry"],
+        breakdown=list(groups.values()),
+    )

@@ -2,23 +2,28 @@
 
 Triggers (migration 0009) give a township a new random data version in the same transaction as
 any change to its members, branches, departures or whereabouts. The roll-up reads the versions
-first and then, for townships whose parts for (version, day, long-term threshold) are not cached
-in this process, counts them in one grouped query. A version read before the counting can only be
-older than the data counted, never newer, so an entry is never stored under a version it does
-not reflect; a township without a version row is counted every time.
+first and then, for townships whose parts for (version, day, long-term threshold) are not in the
+cache (Redis, shared by every web process and warmed by the worker's beat task), counts them in
+one grouped query. A version read before the counting can only be older than the data counted,
+never newer, so an entry is never stored under a version it does not reflect; a township without
+a version row is counted every time. Versions are random, so keys never collide between databases.
 """
 
-import threading
+import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import redis
+from flask import current_app
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
 from webapp import divisions
+from webapp.cache import cache_redis
 from webapp.departures.census import (
     DEFAULT_LONG_TERM_DAYS,
     ON_REGISTER,
@@ -30,7 +35,8 @@ from webapp.departures.census import (
 from webapp.departures.models import DataVersion
 from webapp.members.models import Member
 
-CACHE_SIZE = 4096
+TTL = 2 * 24 * 3600
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,39 +49,82 @@ class Parts:
     occupations: Counter[str] = field(default_factory=Counter)
     industries: Counter[str] = field(default_factory=Counter)
 
+    def dumps(self) -> str:
+        """JSON for the cache."""
+        return json.dumps(
+            {
+                "members": self.members,
+                "mobile": [[c, lt, n] for (c, lt), n in self.mobile.items()],
+                "destinations": self.destinations,
+                "occupations": self.occupations,
+                "industries": self.industries,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def loads(cls, raw: bytes) -> "Parts":
+        """The Parts that dumps wrote."""
+        data = json.loads(raw)
+        return cls(
+            data["members"],
+            Counter({(c, bool(lt)): n for c, lt, n in data["mobile"]}),
+            Counter(data["destinations"]),
+            Counter(data["occupations"]),
+            Counter(data["industries"]),
+        )
+
 
 class PartsCache:
-    """A bounded, thread-safe map from (township, version, day, threshold) to Parts."""
+    """Parts in Redis under (namespace, township, version, day, threshold), shared by every web
+    process and warmed by the worker; when Redis cannot be reached the roll-up just counts."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._entries: dict[tuple[Any, ...], Parts] = {}
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
         self.hits = self.misses = 0
 
+    @staticmethod
+    def _prefix() -> str:
+        return f"lianxin:{current_app.config.get('CACHE_NAMESPACE', 'main')}:census:"
+
+    def _key(self, key: tuple[Any, ...]) -> str:
+        return self._prefix() + ":".join(str(k) for k in key)
+
+    def get_many(self, keys: list[tuple[Any, ...]]) -> list[Parts | None]:
+        """The cached Parts of each key (None where missing)."""
+        if not keys:
+            return []
+        try:
+            raw = cache_redis().mget([self._key(k) for k in keys])
+        except redis.RedisError as exc:
+            log.warning("census cache unavailable, counting instead: %s", exc)
+            return [None] * len(keys)
+        found = [Parts.loads(r) if r is not None else None for r in raw]
+        hits = sum(1 for f in found if f is not None)
+        self.hits, self.misses = self.hits + hits, self.misses + len(found) - hits
+        return found
+
+    def put_many(self, items: dict[tuple[Any, ...], Parts]) -> None:
+        """Store Parts for TTL seconds (a day's entries are not asked for after the day)."""
+        try:
+            with cache_redis().pipeline(transaction=False) as pipe:
+                for key, parts in items.items():
+                    pipe.set(self._key(key), parts.dumps(), ex=TTL)
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("census cache unavailable, not stored: %s", exc)
+
+    def keys(self) -> list[bytes]:
+        """Every key of this namespace."""
+        return list(cache_redis().scan_iter(self._prefix() + "*", count=1000))
+
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.keys())
 
     def clear(self) -> None:
-        """Forget every entry and the counts."""
-        with self._lock:
-            self._entries.clear()
-            self.hits = self.misses = 0
-
-    def get(self, key: tuple[Any, ...]) -> Parts | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-            return found
-
-    def put(self, key: tuple[Any, ...], parts: Parts) -> None:
-        with self._lock:
-            if len(self._entries) >= self.size:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = parts
+        """Forget every entry of this namespace and the counts."""
+        if found := self.keys():
+            cache_redis().delete(*found)
+        self.hits = self.misses = 0
 
 
 CACHE = PartsCache()
@@ -122,17 +171,20 @@ def count_parts(session: Session, townships: list[Township], as_of: date) -> dic
 def township_parts(session: Session, townships: list[Township], as_of: date) -> dict[int, Parts]:
     """Parts per township: from the cache where the version still matches, else counted."""
     versions = data_versions(session, [t.id for t in townships])
-    keys = {t.id: (t.id, versions.get(t.id), as_of, long_term_days(t)) for t in townships}
-    found: dict[int, Parts] = {}
-    for township in townships:
-        if keys[township.id][1] is not None and (hit := CACHE.get(keys[township.id])):
-            found[township.id] = hit
+    keys = {
+        t.id: (t.id, versions[t.id], as_of, long_term_days(t))
+        for t in townships
+        if t.id in versions
+    }
+    found = {
+        tenant: parts
+        for tenant, parts in zip(keys, CACHE.get_many(list(keys.values())), strict=True)
+        if parts is not None
+    }
     missing = [t for t in townships if t.id not in found]
     if missing:
         counted = count_parts(session, missing, as_of)
-        for tenant, parts in counted.items():
-            if keys[tenant][1] is not None:
-                CACHE.put(keys[tenant], parts)
+        CACHE.put_many({keys[t]: p for t, p in counted.items() if t in keys})
         found.update(counted)
     return found
 

@@ -28,6 +28,7 @@ from webapp.members.models import Gender
 from webapp.scale import MIX, MOBILE_SHARE, generate, home_counties, pick_destination
 
 ROWS = 10_000
+GOAL_S = 30.0
 BRANCHES = 20
 NOT_AVAILABLE = "not yet available"
 
@@ -53,7 +54,8 @@ class ImportResult:
             f"{ROWS:,} rows in {self.total:.1f} s ({ROWS / self.total:,.0f} rows/s: upload "
             f"{self.upload:.1f} s, validate {self.validate:.1f} s, import {self.imported:.1f} s) | "
             f"bulk-insert floor {self.floor:.1f} s | ratio {self.total / self.floor:.0f}× | "
-            f"result {self.counts} | goal: none set"
+            f"result {self.counts} | goal < {GOAL_S:.0f} s: "
+            f"{'met' if self.total < GOAL_S else 'MISSED'}"
         )
 
 

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from benchmarks import rawsql
 from benchmarks.database import PASSWORD, World, superuser_url
 from benchmarks.timing import Stats, paired, profile, timed_ms, watch_sql
-from webapp.departures import rollup
+from webapp.departures import census, rollup
+from webapp.departures.versioned import VersionedCache
 from webapp.extensions import db
 
 TOWNSHIP_P95_MS = 100.0
@@ -142,13 +143,27 @@ def build(app: Flask, world: World, day: date) -> tuple[list[Scenario], Clients]
         )
         for name, path, client, token in pages
     ]
+    html_page = f"/t/{slug}/census/"
+    scenarios.append(
+        Scenario(
+            "township HTML, nothing cached",
+            html_page,
+            _after(
+                _cache_clearer(app, census.ROWS), _getter(clients, clients.admin, html_page, "")
+            ),
+            town_floor,
+            town_floor_rls,
+            TOWNSHIP_P95_MS,
+            TOWNSHIP_MAX_RATIO,
+        )
+    )
     html, api = "/county/census/", "/api/v1/county/census"
     county_api = _getter(clients, clients.api, api, world.coordinator_token)
     county_pages = [
         ("county roll-up HTML", html, _getter(clients, clients.coordinator, html, "")),
         ("county roll-up JSON (API)", api, county_api),
         ("county JSON, 1 township changed", api, _after(touch_one_township(world), county_api)),
-        ("county JSON, nothing cached", api, _after(_cache_clearer(app), county_api)),
+        ("county JSON, nothing cached", api, _after(_cache_clearer(app, rollup.CACHE), county_api)),
     ]
     for name, path, request in county_pages:
         scenarios.append(
@@ -170,12 +185,12 @@ def touch_one_township(world: World) -> Callable[[], Any]:
     return touch
 
 
-def _cache_clearer(app: Flask) -> Callable[[], None]:
-    """Empty the census cache (as after a Redis restart or on a new day before the warm-up)."""
+def _cache_clearer(app: Flask, cache: VersionedCache) -> Callable[[], None]:
+    """Empty a figures cache (as after a Redis restart, or on a new day before the warm-up)."""
 
     def clear() -> None:
         with app.app_context():
-            rollup.CACHE.clear()
+            cache.clear()
 
     return clear
 

@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
     from webapp.reminders.inbox import bp as notifications_bp
+    from webapp.reminders.receipts import bp as sms_receipts_bp
     from webapp.reminders.views import bp as reminders_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.risk.views import bp as risk_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         contributions_bp,
         support_bp,
         notifications_bp,
+        sms_receipts_bp,
         audit_bp,
         county_bp,
         risk_bp,

@@ -76,6 +76,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "SMS_REGION": os.environ.get("SMS_REGION", ""),
         "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
         "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES", "{}"),  # JSON: rule -> template id, params
+        # the key in the shared account's receipt URL /hooks/sms/<provider>/<secret>; unset: off
+        "SMS_RECEIPT_SECRET": os.environ.get("SMS_RECEIPT_SECRET", "").strip(),
         "MAIL_BACKEND": os.environ.get(
             "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "dev"
         ),

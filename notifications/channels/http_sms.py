@@ -6,6 +6,8 @@ The contract, for whoever runs the gateway:
   answer   2xx (optionally {"id": "..."}) sent; 409 the key was seen before (already sent);
            429 rate-limited (Retry-After in seconds); 400/422 refused for good
            ({"error": "invalid_number"} marks the number invalid); 5xx try again later.
+  receipts POST [{"id", "status": "delivered"|"failed", "code", "to"}] to the township's
+           callback URL (notifications.receipts).
 """
 
 import json

@@ -278,3 +278,32 @@ def test_the_beat_task_warms_every_township(app, county) -> None:
         assert (rollup.CACHE.hits, rollup.CACHE.misses) == (2, 0)
         tomorrow = (TODAY + timedelta(days=1)).isoformat()
         assert warm(tomorrow) >= 2  # the day after tomorrow; tomorrow itself was counted
+
+
+def test_the_township_census_is_cached_until_the_township_changes(app, county) -> None:
+    from webapp.departures.census import ROWS, compute_census
+
+    _county_id, towns = county
+    a, _branch, members = towns[0]
+
+    def census() -> dict:
+        with tenant_context(a):
+            try:
+                return compute_census(db.session, TODAY).as_dict()
+            finally:
+                db.session.remove()
+
+    with app.app_context():
+        ROWS.clear()
+        first = census()
+        assert census() == first and (ROWS.hits, ROWS.misses) == (1, 1)
+        with tenant_context(a):
+            _away(db.session.get(Township, a), db.session.get(Member, members[1]), 10)
+            db.session.remove()
+        second = census()
+        assert (ROWS.hits, ROWS.misses) == (1, 2)
+        assert (first["mobile"]["count"], second["mobile"]["count"]) == (1, 2)
+        with reading_context([a, towns[1][0]]):  # a scope of two townships is never cached
+            compute_census(db.session, TODAY)
+            db.session.remove()
+        assert (ROWS.hits, ROWS.misses) == (1, 2)

@@ -1,10 +1,19 @@
 """Shared by the reminder tests and the cross-tenant matrix: a message in a township's log."""
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from notifications.models import Channel, Message, RecipientKind, State
 from tenants.context import tenant_context
 from webapp.extensions import db
+
+# Tuesday 10 March 2026, 10:00 in Shanghai
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+
+def at(day: date) -> datetime:
+    """10:00 in Shanghai on day."""
+    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
 def failed_message(township_id: int, member: Any, rule: str = "departure.overdue") -> Message:

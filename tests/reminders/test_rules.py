@@ -1,37 +1,25 @@
 """The rules on real departures: due now -> one reminder; ten runs -> still one; a changed
 reference date -> a new reminder only when the new date is due; settings switch rules off."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from notifications.models import Channel, Message, RecipientKind, State
 from tenants.context import system_context_unsafe, tenant_context
 from tenants.models import Township
 from tests.factories import make_branch, make_county, make_member, make_township, make_user
+from tests.reminders.helpers import NOW
 from webapp.auth.models import Role
 from webapp.departures.models import Departure, FlowCategory, Whereabouts
 from webapp.extensions import db
 from webapp.reminders.engine import run_township
 
-# Tuesday 10 March 2026, 10:00 in Shanghai
-NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
 
 
 def phone(n: int) -> str:
     return f"1380000{n:04d}"
-
-
-@pytest.fixture()
-def town(app):
-    """A township with a branch, its admin, and a helper to add members on trips."""
-    with app.app_context():
-        township = make_township(make_county())
-        branch = make_branch(township)
-        admin = make_user(Role.TOWNSHIP_ADMIN, township)
-        return township, branch, admin
 
 
 def away(township, branch, n: int, expected: date | None, known: bool = True, **member_kw):

@@ -14,6 +14,7 @@ from tests.reminders.helpers import failed_message
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
 from webapp.extensions import db
+from webapp.reminders.rules import load_rules
 
 
 def _audit(app, township_id: int, action: str) -> int:
@@ -143,6 +144,9 @@ def _settings_form(**overrides) -> dict[str, str]:
         "sms_per_township_daily": "500",
         "sign_name": "某某镇党委",
     }
+    for key, rule in load_rules().items():  # the other rules as the page shows them
+        form.setdefault(f"enabled_{key}", "y")
+        form.setdefault(f"lead_{key}", str(rule.lead_days))
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
 

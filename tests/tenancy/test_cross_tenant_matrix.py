@@ -40,6 +40,8 @@ NOT_TENANT = {
     "api-docs.openapi_json": "the API description",
     "api_townships.Townships": "list filtered by reach (test_api_township_list_is_filtered); create is platform-level",
     "certificates_public.check": "public QR check by signed token: validity and township only (test_public_certificate_check_leaks_nothing)",
+    "sms_receipts.receive": "provider receipts, keyed by the township's receipt secret (tests/notifications/test_receipts.py)",
+    "sms_receipts.receive_shared": "shared SMS account's receipts, keyed by SMS_RECEIPT_SECRET; each applied in its message's township (tests/notifications/test_receipts_shared.py)",
 }
 
 # URL argument -> how to find the victim's object of that kind

@@ -1,5 +1,6 @@
 """The census as of any date, computed from the history: totals, flow categories, destinations."""
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -9,9 +10,11 @@ from typing import Any
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from tenants.context import require_scope
 from webapp import divisions
 from webapp.branches.models import Branch
 from webapp.departures.models import FLOW_LABELS, Departure, FlowCategory, Whereabouts
+from webapp.departures.versioned import VersionedCache, data_versions
 from webapp.members.models import Member, MemberStatus
 
 ON_REGISTER = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
@@ -243,6 +246,26 @@ def _census_rows(as_of: date, cutoff: Any) -> Any:
     )
 
 
+ROWS = VersionedCache("township")
+
+
+def census_rows(session: Session, as_of: date, long_term_days: int) -> list[tuple[Any, ...]]:
+    """The rows of _census_rows for the township in scope, cached under its data version."""
+    stmt = _census_rows(as_of, literal(as_of - timedelta(days=long_term_days)))
+    scope = require_scope()
+    if scope.system or len(scope.readable) != 1:
+        return [tuple(r) for r in session.execute(stmt)]
+    (tenant,) = scope.readable
+    version = data_versions(session, [tenant]).get(tenant)
+    key = (tenant, version, as_of, long_term_days)
+    if version is not None and (raw := ROWS.get_many([key])[0]) is not None:
+        return [tuple(r) for r in json.loads(raw)]
+    rows = [tuple(r) for r in session.execute(stmt)]
+    if version is not None:
+        ROWS.put_many({key: json.dumps(rows, ensure_ascii=False)})
+    return rows
+
+
 def compute_census(
     session: Session, as_of: date, long_term_days: int = DEFAULT_LONG_TERM_DAYS
 ) -> Census:
@@ -250,10 +273,9 @@ def compute_census(
     groups = {
         b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.id))
     }
-    cutoff = literal(as_of - timedelta(days=long_term_days))
     total = Tally(0, "合计")
     tops: dict[str, list[tuple[str, int]]] = {"destination": [], "occupation": [], "industry": []}
-    for kind, key, value, long_term, count in session.execute(_census_rows(as_of, cutoff)):
+    for kind, key, value, long_term, count in census_rows(session, as_of, long_term_days):
         if kind in tops:
             name = (divisions.full_name(value) or value) if kind == "destination" else value
             tops[kind].append((name, count))

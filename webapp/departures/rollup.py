@@ -1,29 +1,16 @@
-"""The county roll-up: each township's census parts, cached by the township's data version.
-
-Triggers (migration 0009) give a township a new random data version in the same transaction as
-any change to its members, branches, departures or whereabouts. The roll-up reads the versions
-first and then, for townships whose parts for (version, day, long-term threshold) are not in the
-cache (Redis, shared by every web process and warmed by the worker's beat task), counts them in
-one grouped query. A version read before the counting can only be older than the data counted,
-never newer, so an entry is never stored under a version it does not reflect; a township without
-a version row is counted every time. Versions are random, so keys never collide between databases.
-"""
+"""The county roll-up: each township's census parts, cached under the township's data version
+(see webapp.departures.versioned), counted in one grouped query for the townships not cached."""
 
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
-import redis
-from flask import current_app
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
 from webapp import divisions
-from webapp.cache import cache_redis
 from webapp.departures.census import (
     DEFAULT_LONG_TERM_DAYS,
     ON_REGISTER,
@@ -32,11 +19,8 @@ from webapp.departures.census import (
     grouped_mobile,
     top,
 )
-from webapp.departures.models import DataVersion
+from webapp.departures.versioned import VersionedCache, data_versions
 from webapp.members.models import Member
-
-TTL = 2 * 24 * 3600
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,72 +59,12 @@ class Parts:
         )
 
 
-class PartsCache:
-    """Parts in Redis under (namespace, township, version, day, threshold), shared by every web
-    process and warmed by the worker; when Redis cannot be reached the roll-up just counts."""
-
-    def __init__(self) -> None:
-        self.hits = self.misses = 0
-
-    @staticmethod
-    def _prefix() -> str:
-        return f"lianxin:{current_app.config.get('CACHE_NAMESPACE', 'main')}:census:"
-
-    def _key(self, key: tuple[Any, ...]) -> str:
-        return self._prefix() + ":".join(str(k) for k in key)
-
-    def get_many(self, keys: list[tuple[Any, ...]]) -> list[Parts | None]:
-        """The cached Parts of each key (None where missing)."""
-        if not keys:
-            return []
-        try:
-            raw = cache_redis().mget([self._key(k) for k in keys])
-        except redis.RedisError as exc:
-            log.warning("census cache unavailable, counting instead: %s", exc)
-            return [None] * len(keys)
-        found = [Parts.loads(r) if r is not None else None for r in raw]
-        hits = sum(1 for f in found if f is not None)
-        self.hits, self.misses = self.hits + hits, self.misses + len(found) - hits
-        return found
-
-    def put_many(self, items: dict[tuple[Any, ...], Parts]) -> None:
-        """Store Parts for TTL seconds (a day's entries are not asked for after the day)."""
-        try:
-            with cache_redis().pipeline(transaction=False) as pipe:
-                for key, parts in items.items():
-                    pipe.set(self._key(key), parts.dumps(), ex=TTL)
-                pipe.execute()
-        except redis.RedisError as exc:
-            log.warning("census cache unavailable, not stored: %s", exc)
-
-    def keys(self) -> list[bytes]:
-        """Every key of this namespace."""
-        return list(cache_redis().scan_iter(self._prefix() + "*", count=1000))
-
-    def __len__(self) -> int:
-        return len(self.keys())
-
-    def clear(self) -> None:
-        """Forget every entry of this namespace and the counts."""
-        if found := self.keys():
-            cache_redis().delete(*found)
-        self.hits = self.misses = 0
-
-
-CACHE = PartsCache()
+CACHE = VersionedCache("census")
 
 
 def long_term_days(township: Township) -> int:
     """The township's long-term threshold in days."""
     return int((township.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS))
-
-
-def data_versions(session: Session, ids: list[int]) -> dict[int, int]:
-    """Township id -> current data version (townships never changed have none)."""
-    rows = session.execute(
-        select(DataVersion.tenant_id, DataVersion.version).where(DataVersion.tenant_id.in_(ids))
-    )
-    return {tenant: version for tenant, version in rows}
 
 
 def count_parts(session: Session, townships: list[Township], as_of: date) -> dict[int, Parts]:
@@ -177,14 +101,14 @@ def township_parts(session: Session, townships: list[Township], as_of: date) -> 
         if t.id in versions
     }
     found = {
-        tenant: parts
-        for tenant, parts in zip(keys, CACHE.get_many(list(keys.values())), strict=True)
-        if parts is not None
+        tenant: Parts.loads(raw)
+        for tenant, raw in zip(keys, CACHE.get_many(list(keys.values())), strict=True)
+        if raw is not None
     }
     missing = [t for t in townships if t.id not in found]
     if missing:
         counted = count_parts(session, missing, as_of)
-        CACHE.put_many({keys[t]: p for t, p in counted.items() if t in keys})
+        CACHE.put_many({keys[t]: p.dumps() for t, p in counted.items() if t in keys})
         found.update(counted)
     return found
 

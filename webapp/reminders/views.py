@@ -24,6 +24,7 @@ from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.reminders.engine import rule_choices, rule_label
 from webapp.reminders.forms import DeliveryForm, PreferenceForm, SmsTemplateForm, TemplateForm
+from webapp.reminders.receipts import callback_urls, do_rotate_secret, shared_callback_urls
 from webapp.reminders.rules import load_rules
 from webapp.reminders.services import (
     ReminderInvalid,
@@ -145,9 +146,26 @@ def settings() -> Any:
             return redirect(url_for(".settings"))
     rules = [(rule, rule_setting(g.township, rule)) for rule in load_rules().values()]
     status = 422 if form.errors or errors else 200
+    receipts = callback_urls(g.township, request.host_url, current_app.config["SMS_PROVIDER"])
+    shared = shared_callback_urls(request.host_url, current_app.config["SMS_PROVIDER"])
     return render_template(
-        "reminders/settings.html", form=form, rules=rules, errors=errors, delivery=delivery
+        "reminders/settings.html",
+        form=form,
+        rules=rules,
+        errors=errors,
+        delivery=delivery,
+        receipts=receipts,
+        shared_receipts=shared,
     ), status
+
+
+@bp.route("/settings/receipts", methods=["POST"])
+@require("reminder.manage")
+def rotate_receipts() -> Any:
+    """Make a new receipt secret: the callback URLs change and the old ones stop working."""
+    do_rotate_secret(db.session, current_user, g.township)
+    flash("已生成新的回执地址，请到短信服务商控制台更新回调地址", "success")
+    return redirect(url_for(".settings") + "#receipts")
 
 
 def _save_wording(rule: Any, target: str, form: Any) -> None:

@@ -48,7 +48,14 @@ from notifications.service import Recipient
 from notifications.templates import MessageTemplate
 from tenants.models import Township
 
-RULE_MODULES: tuple[str, ...] = ("webapp.reminders.rules.departures",)
+RULE_MODULES: tuple[str, ...] = (
+    "webapp.reminders.rules.departures",
+    "webapp.duties.reminders",
+    "webapp.risk.reminders",
+    "webapp.certificates.reminders",
+    "webapp.dues.reminders",
+    "webapp.activities.reminders",
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,11 @@ def quarter_period(day: date) -> str:
 def half_year_period(day: date) -> str:
     """2026-H1."""
     return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+def month_period(day: date) -> str:
+    """2026-03 (calendar month)."""
+    return f"{day.year}-{day.month:02d}"
 
 
 def member_recipient(ctx: RuleContext, member: Any) -> Recipient:

@@ -15,7 +15,7 @@ from tenants.context import tenant_context
 from tests.certificates.helpers import TODAY, issue
 from tests.conftest import make_app
 from tests.factories import login, make_member, make_user
-from tests.workers.test_worker import Worker, wait_for
+from tests.workers.harness import Worker, wait_for
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
 from webapp.certificates.models import CertificatePrint

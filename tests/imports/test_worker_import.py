@@ -11,7 +11,7 @@ from flask import Flask
 from tests.conftest import make_app
 from tests.factories import login
 from tests.imports.util import away, counts, person, upload, xlsx
-from tests.workers.test_worker import Worker, wait_for
+from tests.workers.harness import Worker, wait_for
 from webapp.auth.models import Role
 from webapp.extensions import db
 

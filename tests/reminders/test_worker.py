@@ -28,7 +28,7 @@ from tests.conftest import make_app
 from tests.factories import make_branch, make_county, make_member, make_township
 from tests.notifications.conftest import SMS_TEMPLATES
 from tests.notifications.fakes import ALIYUN_KEY, ALIYUN_SECRET, SmsGateway
-from tests.workers.test_worker import Worker, wait_for
+from tests.workers.harness import Worker, wait_for
 from webapp.departures.models import Departure
 from webapp.extensions import db
 from workers.celery_app import transport_options

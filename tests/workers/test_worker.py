@@ -4,32 +4,29 @@ Every queue here is this module's own (named after the run's CELERY_QUEUE), so l
 of other test modules are never picked up, and its Redis keys are removed at the end.
 """
 
-import base64
-import json
 import os
 import random
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from tenants.context import tenant_context
 from tests.conftest import make_app
 from tests.factories import login, make_branch, make_county, make_township, make_user
+from tests.workers.harness import Worker, wait_for
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
 from webapp.demo import make_member as demo_member
 from webapp.extensions import db
 from webapp.idnumber import mask_id_number, mask_phone
-from webapp.jobs import enqueue_after_commit
 from webapp.reports.models import Report, ReportStatus
 from webapp.reports.services import RENDER_TASK, do_request_roster
 from workers.celery_app import transport_options
@@ -37,80 +34,8 @@ from workers.tasks.heartbeat import heartbeat_key
 
 pytestmark = pytest.mark.worker
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE_QUEUE = os.environ["CELERY_QUEUE"] + "-w"
 HEARTBEAT_TASK = "workers.tasks.heartbeat.beat"
-T = TypeVar("T")
-
-
-def wait_for(
-    probe: Callable[[], T], done: Callable[[T], bool], timeout: float, what: str = ""
-) -> T:
-    """Call probe until done(result), or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}; last value: {value!r}")
-        time.sleep(0.05)
-
-
-class Worker:
-    """`lianxin worker --concurrency 1` in its own process group, logging to a file."""
-
-    def __init__(self, log_path: Path, queue: str, **env: str) -> None:
-        self.log_path = log_path
-        self.queue = queue
-        self.env = {**os.environ, "CELERY_QUEUE": queue, "PYTHONUNBUFFERED": "1", **env}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 30) -> "Worker":
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "webapp.cli", "worker", "--concurrency", "1"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: kill() takes the pool too
-            )
-
-        def ready() -> bool:
-            if self.proc is not None and self.proc.poll() is not None:
-                pytest.fail(f"worker exited with {self.proc.returncode}:\n{self.log()}")
-            return " ready." in self.log()[offset:]
-
-        wait_for(ready, bool, timeout, "the worker to be ready")
-        return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def pool_pids(self) -> list[int]:
-        """The prefork pool's child processes."""
-        assert self.proc is not None
-        tasks = Path(f"/proc/{self.proc.pid}/task").glob("*/children")
-        return sorted(int(pid) for task in tasks for pid in task.read_text().split())
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker, pool included: no warm shutdown, no message handed back."""
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Warm shutdown; SIGKILL if it does not go within 20 s."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 @pytest.fixture(scope="module")
@@ -201,16 +126,6 @@ def wait_until_finished(report_id: int, tenant_id: int, worker: Worker, timeout:
     return state
 
 
-def queued_messages(client: redis.Redis, queue: str) -> list[dict[str, Any]]:
-    """The messages waiting on queue: task name and positional args of each."""
-    out = []
-    for raw in client.lrange(queue, 0, -1):
-        message = json.loads(raw)
-        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        out.append({"task": message["headers"]["task"], "args": args})
-    return out
-
-
 def request_roster(tenant_id: int, user: Any, township: Any) -> int:
     """Ask for a whole-township roster as user; returns the report id (call in an app context)."""
     try:
@@ -292,85 +207,6 @@ def test_roster_pdf_through_the_web(app, client, world, worker, artifacts, tmp_p
         assert mask_id_number(member.id_number) in text_layer
         assert member.phone not in text_layer
         assert mask_phone(member.phone) in text_layer
-
-
-# -- b. queued only after commit ------------------------------------------------------------------
-
-
-@pytest.fixture()
-def jobs_queue(database_url: str, redis_client: redis.Redis) -> Iterator[str]:
-    """An app context whose Celery sends to a queue nobody consumes; yields the queue's name."""
-    queue = f"{BASE_QUEUE}-jobs"
-    redis_client.delete(queue)
-    flask_app = make_app(database_url, CELERY_QUEUE=queue)
-    with flask_app.app_context():
-        yield queue
-        db.session.remove()
-    db.engine.dispose()
-    redis_client.delete(queue)
-
-
-def test_rollback_sends_nothing_commit_sends_once(jobs_queue, redis_client):
-    session = db.session
-    enqueue_after_commit(session, HEARTBEAT_TASK, "rolled back")
-    session.rollback()
-    assert redis_client.llen(jobs_queue) == 0
-
-    enqueue_after_commit(session, HEARTBEAT_TASK, "committed")
-    assert redis_client.llen(jobs_queue) == 0  # not before the commit
-    session.commit()
-    assert queued_messages(redis_client, jobs_queue) == [
-        {"task": HEARTBEAT_TASK, "args": ["committed"]}
-    ]
-
-
-def test_rollback_after_statements_sends_nothing(jobs_queue, redis_client):
-    session = db.session
-    session.execute(text("SELECT 1"))
-    enqueue_after_commit(session, HEARTBEAT_TASK, 1)
-    session.rollback()
-    session.commit()
-    assert redis_client.llen(jobs_queue) == 0
-
-
-def test_savepoints_neither_send_nor_drop_outer_jobs(jobs_queue, redis_client):
-    session = db.session
-    enqueue_after_commit(session, HEARTBEAT_TASK, "outer")
-    with session.begin_nested():
-        enqueue_after_commit(session, HEARTBEAT_TASK, "released")
-    assert redis_client.llen(jobs_queue) == 0  # a released savepoint is not a commit
-    savepoint = session.begin_nested()
-    enqueue_after_commit(session, HEARTBEAT_TASK, "rolled back savepoint")
-    savepoint.rollback()
-    session.commit()
-    sent = [m["args"] for m in queued_messages(redis_client, jobs_queue)]
-    assert sorted(sent) == [["outer"], ["released"]]
-
-
-def test_outer_rollback_drops_jobs_of_released_savepoints(jobs_queue, redis_client):
-    session = db.session
-    with session.begin_nested():
-        enqueue_after_commit(session, HEARTBEAT_TASK, "inner")
-    session.rollback()
-    session.commit()
-    assert redis_client.llen(jobs_queue) == 0
-
-
-def test_close_without_commit_drops_jobs(jobs_queue, redis_client):
-    session = db.session
-    enqueue_after_commit(session, HEARTBEAT_TASK, "closed")
-    session.close()
-    session.commit()
-    assert redis_client.llen(jobs_queue) == 0
-
-
-def test_requesting_a_roster_queues_one_render(jobs_queue, redis_client):
-    township = make_township(make_county())
-    admin = make_user(Role.TOWNSHIP_ADMIN, township)
-    report_id = request_roster(township.id, admin, township)
-    assert queued_messages(redis_client, jobs_queue) == [
-        {"task": RENDER_TASK, "args": [township.id, report_id]}
-    ]
 
 
 # -- c. idempotency -----------------------------------------------------------------------------

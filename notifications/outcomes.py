@@ -213,12 +213,21 @@ def apply_receipt(
     code: str = "",
     now: datetime | None = None,
 ) -> Message | None:
-    """A provider's delivery receipt: sent -> delivered, or -> failed with its code."""
+    """A provider's delivery receipt for the message with this reference (None if none)."""
     message = session.scalar(
         select(Message).where(Message.provider == provider, Message.provider_ref == ref)
     )
-    if message is None or message.state != State.SENT:
-        return message
+    if message is not None:
+        mark_delivery(message, delivered, code, now)
+    return message
+
+
+def mark_delivery(
+    message: Message, delivered: bool, code: str = "", now: datetime | None = None
+) -> bool:
+    """Sent -> delivered, or -> failed with the provider's code; False when it was not sent."""
+    if message.state != State.SENT:
+        return False
     if delivered:
         message.state = State.DELIVERED
         message.delivered_at = now or utcnow()
@@ -226,4 +235,4 @@ def apply_receipt(
         message.state = State.FAILED
         message.error_code = code[:64]
         message.reason = f"服务商回执：未送达（{code}）"[:200]
-    return message
+    return True

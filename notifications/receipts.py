@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from notifications.models import Message, State
-from notifications.outcomes import apply_receipt
+from notifications.models import Message
+from notifications.outcomes import mark_delivery
 from tenants.context import system_context_unsafe, tenant_context
 
 log = logging.getLogger(__name__)
@@ -193,9 +193,7 @@ def apply_all(session: Session, provider: str, receipts: list[Receipt], now: dat
             log.warning("%s receipt for message %s names another number", provider, message.id)
             tally.mismatched += 1
             continue
-        was = message.state
-        apply_receipt(session, provider, receipt.ref, receipt.delivered, receipt.code, now)
-        if was == State.SENT and message.state != State.SENT:
+        if mark_delivery(message, receipt.delivered, receipt.code, now):
             tally.applied += 1
         else:
             tally.unchanged += 1

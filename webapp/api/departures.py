@@ -13,7 +13,7 @@ from webapp.api import api_blueprint
 from webapp.api.common import page_of, require_api, unprocessable
 from webapp.api.schemas import CHINESE, PageArgs
 from webapp.auth.permissions import branch_limit, can
-from webapp.departures.census import compute_census
+from webapp.departures.census import compute_census, long_term_days
 from webapp.departures.queries import MobileFilters, mobile_members, trips_of
 from webapp.departures.services import DepartureInvalid, do_move, do_register_departure, do_return
 from webapp.extensions import db
@@ -122,7 +122,7 @@ class MobilePage(Schema):
 
 
 def _long_term_days() -> int:
-    return int((g.township.settings or {}).get("long_term_days", 365))
+    return long_term_days(g.township)
 
 
 def _member(member_id: int, action: str) -> Member:

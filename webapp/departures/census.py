@@ -11,6 +11,7 @@ from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from tenants.context import require_scope
+from tenants.models import Township
 from webapp import divisions
 from webapp.branches.models import Branch
 from webapp.departures.models import FLOW_LABELS, Departure, FlowCategory, Whereabouts
@@ -20,6 +21,11 @@ from webapp.members.models import Member, MemberStatus
 ON_REGISTER = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
 DEFAULT_LONG_TERM_DAYS = 365
 TOP = 10
+
+
+def long_term_days(township: Township) -> int:
+    """The township's threshold for 长期在外, in days."""
+    return int((township.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS))
 
 
 def percent(part: int, whole: int) -> str:

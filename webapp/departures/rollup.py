@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from tenants.models import Township
 from webapp import divisions
 from webapp.departures.census import (
-    DEFAULT_LONG_TERM_DAYS,
     ON_REGISTER,
     Census,
     Tally,
     grouped_mobile,
+    long_term_days,
     top,
 )
 from webapp.departures.versioned import VersionedCache, data_versions
@@ -60,11 +60,6 @@ class Parts:
 
 
 CACHE = VersionedCache("census")
-
-
-def long_term_days(township: Township) -> int:
-    """The township's long-term threshold in days."""
-    return int((township.settings or {}).get("long_term_days", DEFAULT_LONG_TERM_DAYS))
 
 
 def count_parts(session: Session, townships: list[Township], as_of: date) -> dict[int, Parts]:

@@ -14,6 +14,7 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
 from webapp.departures import charts
 from webapp.departures.census import Census, compute_census
+from webapp.departures.census import long_term_days as township_long_term_days
 from webapp.departures.forms import DepartureForm, MoveForm, ReturnForm
 from webapp.departures.models import FLOW_LABELS
 from webapp.departures.queries import SORTS, MobileFilters, mobile_members
@@ -34,7 +35,7 @@ bp = township_blueprint("departures", __name__)
 
 def long_term_days() -> int:
     """The township's threshold for 长期在外."""
-    return int((g.township.settings or {}).get("long_term_days", 365))
+    return township_long_term_days(g.township)
 
 
 def _member_for(member_id: int, action: str) -> Member:

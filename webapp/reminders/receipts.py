@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
 
 from notifications.receipts import (
     PARSERS,
@@ -31,6 +32,7 @@ from notifications.receipts import (
     parse,
     refusal,
 )
+from tenants.access import township_by_slug
 from tenants.context import tenant_context
 from tenants.db import utcnow
 from tenants.models import Township
@@ -104,7 +106,10 @@ def shared_callback_urls(base_url: str, provider: str) -> dict[str, str]:
 
 def _township(provider: str, slug: str, secret: str) -> Township:
     """The township the URL names, when the secret is its own; 404 otherwise, whatever was wrong."""
-    township = db.session.query(Township).filter_by(slug=slug).one_or_none()
+    try:
+        township: Township | None = township_by_slug(db.session, slug)
+    except NotFound:
+        township = None
     expected = receipt_secret(township) if township is not None else None
     matches = hmac.compare_digest(secret.encode(), (expected or _UNSET).encode())
     if township is None or expected is None or not matches or provider not in PARSERS:

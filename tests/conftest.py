@@ -21,7 +21,7 @@ CACHE_NAMESPACE = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 _keys = new_key_material()
-os.environ.setdefault("SECRET_KEY", "test-" + RUN_ID)
+os.environ.setdefault("SECRET_KEY", "test-" + RUN_ID + uuid.uuid4().hex)
 os.environ["LIANXIN_DATA_KEYS"] = ",".join(_keys["data_keys"])
 os.environ["LIANXIN_INDEX_KEY"] = _keys["index_key"]
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -30,14 +30,44 @@ def embedded_redis_socket(instance: Path) -> Path:
     return instance / "redis.sock"
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _refuse_unsafe_production(secret: str | None, public_base_url: str) -> None:
+    """Production must not start with a guessable key, the debugger on, or no public address."""
+    if not secret:
+        raise ConfigError("SECRET_KEY must be set when LIANXIN_ENV=production")
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is {len(secret)} characters long; production needs at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')"
+        )
+    if os.environ.get("FLASK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
+        raise ConfigError("FLASK_DEBUG is on: the debugger runs code for anyone; unset it")
+    if not public_base_url:
+        raise ConfigError(
+            "LIANXIN_PUBLIC_BASE_URL must be set in production (e.g. https://lianxin.example.gov.cn): "
+            "QR codes, invitations and receipt URLs are built from it, never from the Host header"
+        )
+
+
+def _public_base_url() -> str:
+    value = os.environ.get("LIANXIN_PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if value and not value.startswith(("https://", "http://")):
+        raise ConfigError(f"LIANXIN_PUBLIC_BASE_URL must start with https:// (got {value!r})")
+    return value
+
+
 def from_env(instance: Path) -> dict[str, Any]:
     """The whole configuration, read from os.environ."""
     env = os.environ.get("LIANXIN_ENV", "development")
     production = env == "production"
     secret = os.environ.get("SECRET_KEY")
+    public_base_url = _public_base_url()
+    if production:
+        _refuse_unsafe_production(secret, public_base_url)
     if not secret:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when LIANXIN_ENV=production")
         secret = _instance_secret(instance)
     data_keys = os.environ.get("LIANXIN_DATA_KEYS")
     index_key = os.environ.get("LIANXIN_INDEX_KEY")
@@ -51,6 +81,8 @@ def from_env(instance: Path) -> dict[str, Any]:
     return {
         "LIANXIN_ENV": env,
         "SECRET_KEY": secret,
+        # where QR codes, invitations and receipt URLs point; unset outside production: the request's
+        "PUBLIC_BASE_URL": public_base_url,
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'lianxin.db'}"),
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "lianxin_app"),
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),

@@ -7,10 +7,13 @@ from webapp.idnumber import mask_id_number, mask_phone
 
 _ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# the secret that ends an SMS receipt URL (/hooks/sms/<provider>[/<township>]/<secret>)
+_RECEIPT_SECRET = re.compile(r"(/hooks/sms/(?:[^/\s?\"]+/){1,2})[^/\s?\"]+")
 
 
 def redact(text: str) -> str:
     """text with ID numbers and mobile numbers masked."""
+    text = _RECEIPT_SECRET.sub(r"\1***", text)
     text = _ID.sub(lambda m: mask_id_number(m.group()), text)
     return _PHONE.sub(lambda m: mask_phone(m.group()), text)
 

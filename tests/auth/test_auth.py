@@ -100,6 +100,7 @@ def test_csrf_is_required_on_forms(database_url, world) -> None:
 
 def test_production_cookie_flags(database_url, monkeypatch) -> None:
     monkeypatch.setenv("LIANXIN_ENV", "production")
+    monkeypatch.setenv("LIANXIN_PUBLIC_BASE_URL", "https://lianxin.example.gov.cn")
     app = make_app(database_url)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

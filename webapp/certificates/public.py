@@ -40,8 +40,7 @@ def certificate_id_of(token: str) -> int | None:
 
 def public_url(base_url: str, certificate_id: int) -> str:
     """The absolute URL of the public check, from the site's base URL."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or base_url
-    return f"{base.rstrip('/')}/v/{public_token(certificate_id)}"
+    return f"{base_url.rstrip('/')}/v/{public_token(certificate_id)}"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.reports.models import ReportStatus
 from webapp.tenancy import township_blueprint
+from webapp.urls import public_base_url
 
 bp = township_blueprint("certificates", __name__)
 
@@ -265,7 +266,7 @@ def print_cards() -> Any:
             current_user,
             g.township,
             parse_ids(request.form.getlist("ids")),
-            request.url_root,
+            public_base_url(),
         )
     except CertificateInvalid as exc:
         db.session.rollback()

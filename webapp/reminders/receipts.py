@@ -89,7 +89,7 @@ def callback_urls(township: Township, base_url: str, provider: str) -> dict[str,
     secret = receipt_secret(township)
     if secret is None:
         return {}
-    base = (current_app.config.get("PUBLIC_BASE_URL") or base_url).rstrip("/")
+    base = base_url.rstrip("/")
     shown = [provider] if provider in PARSERS else list(PARSERS)
     return {PROVIDER_LABELS[p]: f"{base}/hooks/sms/{p}/{township.slug}/{secret}" for p in shown}
 
@@ -99,7 +99,7 @@ def shared_callback_urls(base_url: str, provider: str) -> dict[str, str]:
     unset."""
     if not current_app.config.get("SMS_RECEIPT_SECRET"):
         return {}
-    base = (current_app.config.get("PUBLIC_BASE_URL") or base_url).rstrip("/")
+    base = base_url.rstrip("/")
     shown = [provider] if provider in PARSERS else list(PARSERS)
     return {PROVIDER_LABELS[p]: f"{base}/hooks/sms/{p}/<SMS_RECEIPT_SECRET>" for p in shown}
 

@@ -43,6 +43,7 @@ from webapp.reminders.settings import (
     templates_for,
 )
 from webapp.tenancy import township_blueprint
+from webapp.urls import public_base_url
 
 bp = township_blueprint("reminders", __name__, "/reminders")
 
@@ -146,8 +147,9 @@ def settings() -> Any:
             return redirect(url_for(".settings"))
     rules = [(rule, rule_setting(g.township, rule)) for rule in load_rules().values()]
     status = 422 if form.errors or errors else 200
-    receipts = callback_urls(g.township, request.host_url, current_app.config["SMS_PROVIDER"])
-    shared = shared_callback_urls(request.host_url, current_app.config["SMS_PROVIDER"])
+    base = public_base_url()
+    receipts = callback_urls(g.township, base, current_app.config["SMS_PROVIDER"])
+    shared = shared_callback_urls(base, current_app.config["SMS_PROVIDER"])
     return render_template(
         "reminders/settings.html",
         form=form,

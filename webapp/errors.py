@@ -5,6 +5,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from tenants.context import TenantScopeMissing
 
@@ -21,7 +22,9 @@ _MESSAGES = {
 
 def _respond(code: int, message: str) -> Any:
     if request.path.startswith("/api/"):
-        return jsonify({"code": code, "status": "error", "message": message}), code
+        # the same shape flask-smorest gives its own aborts: one 404 looks like every other
+        status = HTTP_STATUS_CODES.get(code, "Error")
+        return jsonify({"code": code, "status": status, "message": message}), code
     return render_template("error.html", code=code, message=message), code
 
 

@@ -11,6 +11,8 @@ from webapp.auth.access import accessible_township_ids, can_write_township
 from webapp.auth.permissions import can
 from webapp.extensions import db
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def township_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
     """A blueprint mounted under /t/<slug>, whose requests run in that township's scope."""
@@ -46,8 +48,12 @@ def enter_township_for(user: Any, slug: str | None) -> None:
         abort(404)
     if not can(user, "township.view"):
         abort(404)
-    g.township = township
     writable = township.id if can_write_township(user, township.id) else None
+    if writable is None and request.method not in SAFE_METHODS:
+        # a county coordinator reads townships: any write answers 403 here, before the
+        # database's row-level security would refuse it
+        abort(403)
+    g.township = township
     push_scope(TenantScope(readable=frozenset({township.id}), writable=writable))
 
 

@@ -4,10 +4,9 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import abort
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
-from tenants.access import township_by_slug
 from tenants.models import County, Township
 from webapp.api import api_blueprint
 from webapp.api.common import page_of, require_api, unprocessable
@@ -20,9 +19,14 @@ blp = api_blueprint("api_townships", __name__, "/townships")
 
 
 def _reachable(slug: str) -> Township:
-    township = township_by_slug(db.session, slug)
-    if township.id not in accessible_township_ids(db.session, g.api_user):
-        abort(404, message="页面或记录不存在")
+    """The township when the caller may reach it; one and the same 404 when it is someone else's
+    or does not exist."""
+    ids = accessible_township_ids(db.session, g.api_user)
+    township = db.session.scalars(
+        select(Township).where(Township.slug == slug, Township.id.in_(ids or {-1}))
+    ).first()
+    if township is None:
+        raise NotFound()
     return township
 
 

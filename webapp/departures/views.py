@@ -1,6 +1,5 @@
 """Departure pages: register, move, return; the mobile member list; the census with its charts."""
 
-import csv
 import io
 from typing import Any
 
@@ -26,6 +25,7 @@ from webapp.departures.services import (
     do_return,
 )
 from webapp.extensions import db
+from webapp.formulas import SafeCsvWriter
 from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.tenancy import township_blueprint
@@ -138,7 +138,7 @@ def index() -> Any:
 
 def _csv(census: Census) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["统计日期", census.as_of.isoformat()])
     writer.writerow(["项目", "人数", "占比(%)"])
     writer.writerow(["党员总数", census.members, ""])

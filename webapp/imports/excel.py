@@ -13,6 +13,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from webapp.formulas import looks_like_formula
+
 MEMBER_COLUMNS = {
     "姓名": "name",
     "性别": "gender",
@@ -255,8 +257,10 @@ def template_bytes(branch_names: list[str]) -> bytes:
     _choice(sheet, "党员状态", '"' + ",".join(STATUS_CHOICES) + '"', "请从列表中选择党员状态")
     branches = book.create_sheet("支部列表")
     branches.append(["支部名称"])
-    for name in branch_names:
-        branches.append([name])
+    for row, name in enumerate(branch_names, start=2):
+        cell = branches.cell(row=row, column=1, value=name)
+        if looks_like_formula(name):
+            cell.data_type, cell.quotePrefix = "s", True
     branches.column_dimensions["A"].width = 30
     if branch_names:
         _choice(
@@ -290,7 +294,16 @@ def _bold(sheet: Any, value: str) -> WriteOnlyCell:
     return cell
 
 
+def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    """Formula-like text stored as text, marked so Excel never evaluates it."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
+
+
 def _out(sheet: Any, value: Any) -> Any:
+    if looks_like_formula(value):
+        return _text_cell(sheet, value)
     if isinstance(value, date | datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"

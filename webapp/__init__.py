@@ -31,10 +31,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "strong"
 
-    from webapp import templating, tenancy
+    from webapp import headers, templating, tenancy
     from webapp.errors import register_error_handlers
 
     tenancy.init_app(app)
+    headers.init_app(app)
     templating.init_app(app)
     _register_blueprints(app)
     register_error_handlers(app)

@@ -83,10 +83,23 @@ def _new_context(browser: Browser, live_server: LiveServer, **options) -> Browse
     return context
 
 
-def _finish(request: pytest.FixtureRequest, page: Page, artifacts: Path) -> None:
+def _watch_csp(page: Page) -> list[str]:
+    """Every Content-Security-Policy violation the browser reports on this page (finding 8)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return violations
+
+
+def _finish(
+    request: pytest.FixtureRequest, page: Page, artifacts: Path, violations: list[str]
+) -> None:
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
+    assert not violations, f"pages broke the Content-Security-Policy: {violations[:3]}"
 
 
 @pytest.fixture()
@@ -96,8 +109,9 @@ def page(
     """A desktop-sized page (1280x800) in its own context (own cookies)."""
     context = _new_context(browser, live_server, viewport=DESKTOP)
     page = context.new_page()
+    violations = _watch_csp(page)
     yield page
-    _finish(request, page, artifacts)
+    _finish(request, page, artifacts, violations)
     context.close()
 
 
@@ -108,8 +122,9 @@ def phone_page(
     """A phone-sized page (390x844, mobile viewport rules, touch)."""
     context = _new_context(browser, live_server, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
+    violations = _watch_csp(page)
     yield page
-    _finish(request, page, artifacts)
+    _finish(request, page, artifacts, violations)
     context.close()
 
 

@@ -50,9 +50,12 @@ def do_request_roster(
     return report
 
 
-def list_reports() -> Select[tuple[Report]]:
-    """Reports in scope, newest first."""
-    return select(Report).order_by(Report.created_at.desc(), Report.id.desc())
+def list_reports(branch_id: int | None = None) -> Select[tuple[Report]]:
+    """Reports in scope, newest first; only one branch's when branch_id is given."""
+    stmt = select(Report)
+    if branch_id is not None:
+        stmt = stmt.where(Report.branch_id == branch_id)
+    return stmt.order_by(Report.created_at.desc(), Report.id.desc())
 
 
 def _roster_rows(session: Session, report: Report) -> list[Member]:

@@ -36,15 +36,25 @@ def index() -> Any:
         report = do_request_roster(db.session, current_user, g.township, branch_id)
         flash("已提交，正在后台生成，完成后可下载", "success")
         return redirect(url_for(".show", report_id=report.id))
-    page = paginate(db.session, list_reports())
+    page = paginate(db.session, list_reports(limit))
     return render_template("reports/index.html", page=page, options=options, whole=limit is None)
+
+
+def _report_in_reach(report_id: int) -> Report:
+    """A report of the township; for a branch role only one of its own branch (404 otherwise,
+    like a report that does not exist)."""
+    report = get_in_tenant(db.session, Report, report_id)
+    limit = branch_limit(current_user, "report.request")
+    if limit is not None and report.branch_id != limit:
+        abort(404)
+    return report
 
 
 @bp.route("/<int:report_id>")
 @require("report.request")
 def show(report_id: int) -> Any:
     """One report's progress (JSON with ?format=json for the progress bar)."""
-    report = get_in_tenant(db.session, Report, report_id)
+    report = _report_in_reach(report_id)
     if request.args.get("format") == "json":
         return jsonify(
             status=report.status.value,
@@ -59,7 +69,7 @@ def show(report_id: int) -> Any:
 @require("report.request")
 def download(report_id: int) -> Any:
     """The PDF, with an audit entry (rosters carry personal data)."""
-    report = get_in_tenant(db.session, Report, report_id)
+    report = _report_in_reach(report_id)
     if report.status != ReportStatus.DONE or report.pdf is None:
         abort(404)
     record(

@@ -76,6 +76,8 @@ def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, An
             return _save_rate(session, actor, member, amount, month_start(start))
         except IntegrityError:
             session.rollback()
+            if rate_of(session, member.id) is None:
+                raise  # not the other clerk's rate: some other fault
     raise LifeInvalid({"monthly_amount": "月缴党费刚被他人修改，请刷新页面后重试"})
 
 

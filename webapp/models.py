@@ -10,7 +10,7 @@ from webapp.branches.models import Branch
 from webapp.certificates.models import Certificate, CertificatePrint, Verification
 from webapp.contributions.models import Contribution, SupportRequest, SupportService
 from webapp.departures.models import DataVersion, Departure, Whereabouts
-from webapp.dues.models import DuesPayment, DuesRate
+from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
 from webapp.members.models import Member
@@ -33,6 +33,7 @@ __all__ = [
     "County",
     "DataVersion",
     "Departure",
+    "DuesPaidMonth",
     "DuesPayment",
     "DuesRate",
     "ImportJob",

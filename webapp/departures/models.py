@@ -3,7 +3,7 @@
 import enum
 from datetime import date
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, Timestamped, str_enum
@@ -32,7 +32,17 @@ class Departure(TenantScoped, Timestamped, Base):
     """One trip: from the departure date until the return date (open while away)."""
 
     __tablename__ = "departures"
-    __table_args__ = (Index("ix_departures_window", "tenant_id", "departed_on", "returned_on"),)
+    __table_args__ = (
+        Index("ix_departures_window", "tenant_id", "departed_on", "returned_on"),
+        # one open trip per member, even when two clerks register it at the same moment
+        Index(
+            "uq_departures_open",
+            "member_id",
+            unique=True,
+            sqlite_where=text("returned_on IS NULL"),
+            postgresql_where=text("returned_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
@@ -160,9 +161,20 @@ def open_trip(
 def do_register_departure(
     session: Session, actor: Any, township: Township, member: Member, data: dict[str, Any]
 ) -> Departure:
-    """外出登记: open a trip with its first whereabouts; refused while a trip is open."""
-    trip = add_departure(session, actor, township, member, data)
-    session.commit()
+    """外出登记: open a trip with its first whereabouts; refused while a trip is open.
+
+    A trip registered by someone else at the same moment trips the database's one-open-trip
+    index (uq_departures_open); that is refused with the message the check above gives.
+    """
+    try:
+        trip = add_departure(session, actor, township, member, data)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        errors, _fields = registration_problems(session, township, member, data)
+        if errors:
+            raise DepartureInvalid(errors) from None
+        raise
     return trip
 
 

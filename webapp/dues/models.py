@@ -1,4 +1,5 @@
-"""DuesRate (a member's monthly amount from a start month) and DuesPayment (months paid)."""
+"""DuesRate (a member's monthly amount from a start month), DuesPayment (months paid) and
+DuesPaidMonth (each month a payment covers, unique per member)."""
 
 from datetime import date
 from decimal import Decimal
@@ -42,5 +43,25 @@ class DuesPayment(TenantScoped, Timestamped, Base):
 
     member: Mapped[Member] = relationship()
     branch: Mapped[Branch] = relationship()
+    covered: Mapped[list["DuesPaidMonth"]] = relationship(
+        back_populates="payment", cascade="all, delete-orphan"
+    )
 
     AUDIT_FIELDS = ("member_id", "first_month", "months", "paid_on", "branch_id", "receipt_note")
+
+
+class DuesPaidMonth(TenantScoped, Base):
+    """One month (a 1st) a payment covers: the database keeps each member-month paid only once,
+    even when two clerks record the same month at the same moment."""
+
+    __tablename__ = "dues_paid_months"
+    __table_args__ = (UniqueConstraint("tenant_id", "member_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("dues_payments.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    month: Mapped[date]
+
+    payment: Mapped[DuesPayment] = relationship(back_populates="covered")

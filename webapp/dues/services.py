@@ -5,12 +5,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.activities.services import LifeInvalid
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch
-from webapp.dues.models import DuesPayment, DuesRate
+from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.members.models import Member
 
 MAX_AMOUNT = Decimal("99999999.99")
@@ -58,14 +59,31 @@ def rate_of(session: Session, member_id: int) -> DuesRate | None:
 
 
 def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> DuesRate:
-    """Set (or change) the member's monthly amount and the month dues are counted from."""
+    """Set (or change) the member's monthly amount and the month dues are counted from.
+
+    A first amount set by someone else at the same moment trips the one-rate-per-member key;
+    this one is then saved over it, as if it had come a moment later.
+    """
     errors: dict[str, str] = {}
     amount = parse_amount(data.get("monthly_amount"), "monthly_amount", "月缴党费", errors)
     start = data.get("start_month")
     if not isinstance(start, date):
         errors["start_month"] = "请填写起缴月份"
-    if errors:
+    if errors or amount is None or not isinstance(start, date):
         raise LifeInvalid(errors)
+    for _attempt in range(3):
+        try:
+            return _save_rate(session, actor, member, amount, month_start(start))
+        except IntegrityError:
+            session.rollback()
+            if rate_of(session, member.id) is None:
+                raise  # not the other clerk's rate: some other fault
+    raise LifeInvalid({"monthly_amount": "月缴党费刚被他人修改，请刷新页面后重试"})
+
+
+def _save_rate(
+    session: Session, actor: Any, member: Member, amount: Decimal, start: date
+) -> DuesRate:
     rate = rate_of(session, member.id)
     before = None
     if rate is None:
@@ -73,8 +91,8 @@ def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, An
         session.add(rate)
     else:
         before = {"monthly_amount": str(rate.monthly_amount), "start_month": str(rate.start_month)}
-    rate.monthly_amount = amount  # type: ignore[assignment]
-    rate.start_month = month_start(start)
+    rate.monthly_amount = amount
+    rate.start_month = start
     session.flush()
     record(
         session,
@@ -84,7 +102,7 @@ def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, An
         member.id,
         tenant_id=member.tenant_id,
         before=before,
-        after={"monthly_amount": str(amount), "start_month": str(rate.start_month)},
+        after={"monthly_amount": str(amount), "start_month": str(start)},
     )
     session.commit()
     return rate
@@ -134,35 +152,57 @@ def do_record_payment(
     if len(note) > 200:
         errors["receipt_note"] = "收据说明不能超过200个字符"
     if "first_month" not in errors and "months" not in errors:
-        covered = {add_months(month_start(first), i) for i in range(months)}
-        overlap = sorted(covered & paid_months(session, member.id))
-        if overlap:
-            errors["first_month"] = f"{overlap[0]:%Y年%m月}的党费已登记缴纳，请勿重复登记"
+        _check_overlap(session, member, month_start(first), months, errors)
     if errors:
         raise LifeInvalid(errors)
+    first = month_start(first)
     payment = DuesPayment(
         tenant_id=member.tenant_id,
         member_id=member.id,
-        first_month=month_start(first),
+        first_month=first,
         months=months,
         amount=amount,
         paid_on=paid_on,
         branch_id=branch.id,
         receipt_note=note,
+        covered=[
+            DuesPaidMonth(
+                tenant_id=member.tenant_id, member_id=member.id, month=add_months(first, i)
+            )
+            for i in range(months)
+        ],
     )
-    session.add(payment)
-    session.flush()
-    record(
-        session,
-        actor,
-        "dues.paid",
-        "member",
-        member.id,
-        tenant_id=member.tenant_id,
-        after={**snapshot(payment, DuesPayment.AUDIT_FIELDS), "amount": str(amount)},
-    )
-    session.commit()
+    try:
+        session.add(payment)
+        session.flush()
+        record(
+            session,
+            actor,
+            "dues.paid",
+            "member",
+            member.id,
+            tenant_id=member.tenant_id,
+            after={**snapshot(payment, DuesPayment.AUDIT_FIELDS), "amount": str(amount)},
+        )
+        session.commit()
+    except IntegrityError:
+        # a month recorded by someone else at the same moment: refused like the check above
+        session.rollback()
+        _check_overlap(session, member, first, months, errors)
+        if errors:
+            raise LifeInvalid(errors) from None
+        raise
     return payment
+
+
+def _check_overlap(
+    session: Session, member: Member, first: date, months: int, errors: dict[str, str]
+) -> None:
+    """An error under first_month when one of the months is already paid."""
+    covered = {add_months(first, i) for i in range(months)}
+    overlap = sorted(covered & paid_months(session, member.id))
+    if overlap:
+        errors["first_month"] = f"{overlap[0]:%Y年%m月}的党费已登记缴纳，请勿重复登记"
 
 
 def do_delete_payment(session: Session, actor: Any, payment: DuesPayment) -> None:

@@ -204,9 +204,22 @@ def do_auto_assign(
     """Give every unassigned mobile member of branch to the officer with the fewest members now.
 
     Existing assignments are kept. Members go in register order and ties go to the officer
-    whose account is oldest, so the same data always gives the same result.
+    whose account is oldest, so the same data always gives the same result. A run that meets
+    members given a contact by another run at the same moment (the one-in-force index) starts
+    again from what that run saved, so running twice at once is like running twice in a row.
     """
     today = today or date.today()
+    for _attempt in range(3):
+        try:
+            return _auto_assign_once(session, actor, branch, today)
+        except IntegrityError:
+            session.rollback()
+    raise DutyInvalid({"officer_id": "该支部的联系人刚被他人修改，请刷新页面后重试"})
+
+
+def _auto_assign_once(
+    session: Session, actor: Any, branch: Branch, today: date
+) -> list[ContactAssignment]:
     officers = officers_of(session, branch)
     if not officers:
         raise DutyInvalid(
@@ -236,6 +249,6 @@ def do_auto_assign(
             valid_from=today.isoformat(),
             auto=True,
         )
-    _flush(session)
+    session.flush()
     session.commit()
     return created

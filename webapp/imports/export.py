@@ -52,7 +52,7 @@ def _line(
         member.name,
         member.gender_label,
         member.id_number if full else member.id_number_masked,
-        member.birth_date,
+        member.birth_date if full else f"{member.birth_year}年",
         member.ethnicity,
         member.phone if full else member.phone_masked,
         member.email,

@@ -80,10 +80,23 @@ def do_update_member(session: Session, actor: Any, member: Member, data: dict[st
     return member
 
 
-def do_reveal_member(session: Session, actor: Any, member: Member, ip: str | None) -> Member:
-    """Record that actor saw the unmasked ID and phone numbers."""
+def do_reveal_member(
+    session: Session,
+    actor: Any,
+    member: Member,
+    ip: str | None,
+    shown: tuple[str, ...] = ("id_number", "phone"),
+) -> Member:
+    """Record that actor saw the unmasked numbers named in shown (the ID and phone numbers)."""
     record(
-        session, actor, "member.revealed", "member", member.id, tenant_id=member.tenant_id, ip=ip
+        session,
+        actor,
+        "member.revealed",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        after={"shown": list(shown)},
+        ip=ip,
     )
     session.commit()
     return member

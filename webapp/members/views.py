@@ -15,6 +15,7 @@ from webapp.extensions import db
 from webapp.idnumber import birth_date_of, id_number_problem, normalize
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
+from webapp.members.phones import may_call
 from webapp.members.rules import MemberInvalid, member_problems
 from webapp.members.services import (
     do_create_member,
@@ -121,11 +122,16 @@ def create() -> Any:
     return render_template("members/form.html", form=form, member=None, full=True), status
 
 
-def _detail(member: Member, revealed: bool) -> str:
+def _detail(member: Member, shown: tuple[str, ...] = ()) -> str:
     history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(50)).all()
     trips = db.session.scalars(trips_of(member.id)).all()
     return render_template(
-        "members/show.html", member=member, revealed=revealed, history=history, trips=trips
+        "members/show.html",
+        member=member,
+        shown=shown,
+        may_call=may_call(db.session, current_user, member),
+        history=history,
+        trips=trips,
     )
 
 
@@ -133,16 +139,21 @@ def _detail(member: Member, revealed: bool) -> str:
 @require("member.view")
 def show(member_id: int) -> Any:
     """党员详情 (numbers masked), trips and the timeline of every change."""
-    return _detail(_visible_member(member_id), revealed=False)
+    return _detail(_visible_member(member_id))
 
 
 @bp.route("/<int:member_id>/reveal", methods=["POST"])
-@require("member.reveal")
+@require("member.view")
 def reveal(member_id: int) -> Any:
-    """Show the full ID and phone numbers, once, with an audit entry."""
-    member = _visible_member(member_id, "member.reveal")
-    do_reveal_member(db.session, current_user, member, request.remote_addr)
-    return _detail(member, revealed=True)
+    """Show the full numbers the user may see (ID: member.reveal; phone: also the caller), audited."""
+    member = _visible_member(member_id)
+    shown = ("id_number",) if can(current_user, "member.reveal", member.branch_id) else ()
+    if shown or may_call(db.session, current_user, member):
+        shown += ("phone",)
+    if not shown:
+        abort(403)
+    do_reveal_member(db.session, current_user, member, request.remote_addr, shown)
+    return _detail(member, shown)
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])

@@ -184,7 +184,7 @@ def create_token(username: str, name: str) -> None:
 
 @main.group()
 def keys() -> None:
-    """Encryption keys for ID numbers."""
+    """Encryption keys for ID and phone numbers."""
 
 
 @keys.command("add")
@@ -203,7 +203,7 @@ def keys_add() -> None:
 
 @keys.command("reencrypt")
 def keys_reencrypt() -> None:
-    """Re-encrypt every ID number under the newest key; afterwards old keys may be removed."""
+    """Re-encrypt every ID and phone number under the newest key; then old keys may be removed."""
     from webapp.keys import reencrypt_all
 
     app = _app()

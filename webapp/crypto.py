@@ -1,4 +1,4 @@
-"""Encryption at rest for ID numbers: a rotating Fernet keyring and an HMAC blind index."""
+"""Encryption at rest for ID and phone numbers: a rotating Fernet keyring and HMAC blind indexes."""
 
 import base64
 import hashlib
@@ -52,12 +52,18 @@ class Keyring:
         """Re-encrypt a token under the primary key."""
         return self._multi().rotate(token.encode()).decode()
 
-    def blind_index(self, plain: str) -> str:
-        """A keyed, deterministic digest for equality lookups without decrypting."""
+    def blind_index(self, plain: str, purpose: str = "") -> str:
+        """A keyed, deterministic digest for equality lookups without decrypting.
+
+        purpose separates the indexes of different kinds of value ("" for ID numbers, which
+        came first, "phone" for phone numbers), so equal digests never cross kinds.
+        """
         if self._index_key is None:
             raise KeyringNotConfigured("blind-index key is not configured")
-        digest = hmac.new(self._index_key, plain.strip().upper().encode(), hashlib.sha256)
-        return digest.hexdigest()
+        message = plain.strip().upper().encode()
+        if purpose:
+            message = purpose.encode() + b"\x00" + message
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
 
 
 keyring = Keyring()
@@ -99,4 +105,5 @@ class EncryptedString(TypeDecorator[str]):
         return None if value is None else keyring.encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        return None if value is None else keyring.decrypt(value)
+        # "" is the column's server default (a row written before a value was set): no ciphertext
+        return value if not value else keyring.decrypt(value)

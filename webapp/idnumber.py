@@ -15,8 +15,8 @@ def check_digit(first17: str) -> str:
 
 
 def normalize(value: str) -> str:
-    """Upper-case, without spaces."""
-    return value.strip().replace(" ", "").upper()
+    """Upper-case, without spaces or hyphens."""
+    return value.strip().replace(" ", "").replace("-", "").upper()
 
 
 def id_number_problem(value: str) -> str | None:
@@ -41,11 +41,19 @@ def birth_date_of(value: str) -> date:
     return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
+SHOWN_ID_CHARS = 6
+
+
 def mask_id_number(value: str | None) -> str:
-    """330102********1234: region kept, birth date hidden."""
+    """330102************: only the region code is kept (docs/security.md, "Masking").
+
+    The birth date, the sequence number and the check digit (12 characters) are hidden.  The
+    region is what the member's hometown already tells; the birth date is shown only to those
+    who may see the full number, so nothing else on a masked view gives the hidden part back.
+    """
     if not value:
         return ""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:SHOWN_ID_CHARS] + "*" * (len(value) - SHOWN_ID_CHARS)
 
 
 def mask_phone(value: str | None) -> str:

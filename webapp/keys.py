@@ -1,4 +1,4 @@
-"""Data-key rotation: re-encrypt every stored ID number under the newest key."""
+"""Data-key rotation: re-encrypt every stored ID and phone number under the newest key."""
 
 from sqlalchemy import String, select, type_coerce, update
 from sqlalchemy.orm import Session
@@ -8,30 +8,32 @@ from webapp.crypto import keyring
 from webapp.members.models import Member
 
 BATCH = 500
+ENCRYPTED_COLUMNS = ("id_number", "phone")
 
 
 def reencrypt_all(session: Session) -> int:
-    """Rotate each ciphertext to the primary key, in batches; returns how many rows."""
+    """Rotate each member's ciphertexts to the primary key, in batches; returns how many rows."""
     table = Member.__table__
-    raw = type_coerce(table.c.id_number, String)
+    raw = [type_coerce(table.c[name], String) for name in ENCRYPTED_COLUMNS]
     done = 0
     with system_context_unsafe():
         last_id = 0
         while True:
             rows = session.execute(
-                select(table.c.id, raw)
+                select(table.c.id, *raw)
                 .where(table.c.id > last_id)
                 .order_by(table.c.id)
                 .limit(BATCH)
             ).all()
             if not rows:
                 break
-            for row_id, token in rows:
-                session.execute(
-                    update(table)
-                    .where(table.c.id == row_id)
-                    .values(id_number=type_coerce(keyring.rotate(token), String))
-                )
+            for row_id, *tokens in rows:
+                values = {
+                    name: type_coerce(keyring.rotate(token), String)
+                    for name, token in zip(ENCRYPTED_COLUMNS, tokens, strict=True)
+                    if token
+                }
+                session.execute(update(table).where(table.c.id == row_id).values(**values))
             session.commit()
             done += len(rows)
             last_id = rows[-1][0]

@@ -22,7 +22,7 @@ from webapp.demo import VILLAGES, chinese_name, id_number_for
 from webapp.departures.article import JOBS
 from webapp.departures.models import Departure, Whereabouts
 from webapp.departures.services import destination_fields
-from webapp.members.models import Gender, Member, MemberStatus
+from webapp.members.models import Gender, Member, MemberStatus, phone_index_of
 
 TOWNSHIP_SIZE = 5000
 PER_COUNTY = 30
@@ -175,7 +175,7 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Give rows fresh ids, then Core executemany in batches (EncryptedString encrypts id_number)."""
+    """Give rows fresh ids, then Core executemany in batches (EncryptedString encrypts numbers)."""
     for row, new_id in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = new_id
     for i in range(0, len(rows), BATCH):
@@ -212,7 +212,7 @@ def _member_rows(
     used: set[str],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Member rows as make_member builds them; id_number stays plain for EncryptedString."""
+    """Member rows as make_member builds them; id_number and phone stay plain for EncryptedString."""
     rows = []
     fixed = {"tenant_id": town.id, "ethnicity": "汉族", "email": "", "created_at": now}
     for branch_id in rng.choices(branch_ids, weights, k=size):
@@ -224,6 +224,7 @@ def _member_rows(
         used.add(number)
         joined = min(born + timedelta(days=365 * 19 + rng.randrange(0, 365 * 20)), date(2025, 6, 1))
         status = MemberStatus.PROBATIONARY if rng.random() < 0.03 else MemberStatus.FULL
+        phone = f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}"
         rows.append(
             {
                 **fixed,
@@ -233,7 +234,8 @@ def _member_rows(
                 "birth_date": born,
                 "id_number": number,
                 "id_number_index": keyring.blind_index(number),
-                "phone": f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
+                "phone": phone,
+                "phone_index": phone_index_of(phone),
                 "join_date": joined,
                 "status": status.value,
                 "updated_at": now,

@@ -72,6 +72,7 @@ FIELD_LABELS = {
     "name": "姓名",
     "gender": "性别",
     "birth_date": "出生日期",
+    "birth_year": "出生年份",
     "ethnicity": "民族",
     "branch_id": "支部",
     "email": "电子邮箱",

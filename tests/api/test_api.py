@@ -92,7 +92,7 @@ def test_member_crud_masks_numbers(app, client, world) -> None:
     created = client.post(base, json=body, headers=headers)
     assert created.status_code == 201, created.get_json()
     data = created.get_json()
-    assert data["id_number"] != body["id_number"] and data["id_number"].count("*") == 8
+    assert data["id_number"] != body["id_number"] and data["id_number"].count("*") == 12
     assert data["phone"] == "136****1234"
     patched = client.patch(f"{base}/{data['id']}", json={"ethnicity": "畲族"}, headers=headers)
     assert patched.status_code == 200 and patched.get_json()["ethnicity"] == "畲族"

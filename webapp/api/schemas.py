@@ -1,6 +1,9 @@
 """Marshmallow schemas of the API: what goes in, what comes out."""
 
+from flask import g
 from marshmallow import Schema, fields, validate
+
+from webapp.auth.permissions import can
 
 CHINESE = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 
@@ -119,12 +122,21 @@ class MemberIn(Schema):
 
 
 class MemberOut(Schema):
-    """A member; ID and phone numbers are always masked here."""
+    """A member; ID and phone numbers are always masked here.
+
+    The full birth date is given only to a caller who may see the full ID number (member.reveal);
+    everyone else gets birth_year and a null birth_date, so the mask cannot be filled back in.
+    """
 
     id = fields.Integer()
     name = fields.String()
     gender = fields.Function(lambda m: m.gender.value)
-    birth_date = fields.Date()
+    birth_date = fields.Function(
+        lambda m: (
+            m.birth_date.isoformat() if can(g.api_user, "member.reveal", m.branch_id) else None
+        )
+    )
+    birth_year = fields.Integer()
     ethnicity = fields.String()
     id_number = fields.String(attribute="id_number_masked")
     phone = fields.String(attribute="phone_masked")

@@ -14,6 +14,7 @@ from webapp.departures.models import Departure, Whereabouts
 from webapp.idnumber import mask_phone
 from webapp.imports.excel import HEADERS, table_bytes
 from webapp.members.models import Member
+from webapp.members.phones import may_call
 
 
 class ExportRefused(ValueError):
@@ -42,7 +43,12 @@ def roster_query(branch_id: int | None) -> Select[Any]:
 
 
 def _line(
-    member: Member, trip: Departure | None, stint: Whereabouts | None, branch: str, full: bool
+    member: Member,
+    trip: Departure | None,
+    stint: Whereabouts | None,
+    branch: str,
+    full: bool,
+    call: bool,
 ) -> list[Any]:
     def here(attr: str) -> str:
         return (getattr(stint, attr) or "") if stint is not None else ""
@@ -52,9 +58,9 @@ def _line(
         member.name,
         member.gender_label,
         member.id_number if full else member.id_number_masked,
-        member.birth_date,
+        member.birth_date if full else f"{member.birth_year}年",
         member.ethnicity,
-        member.phone if full else member.phone_masked,
+        member.phone if call else member.phone_masked,
         member.email,
         member.join_date,
         branch,
@@ -65,7 +71,7 @@ def _line(
         here("occupation"),
         here("industry"),
         here("employer"),
-        contact if full else mask_phone(contact),
+        contact if call else mask_phone(contact),
         here("wechat"),
         here("living"),
         here("study"),
@@ -93,9 +99,10 @@ def do_export(
     def lines() -> Iterator[list[Any]]:
         for member, trip, stint in session.execute(roster_query(scope)):
             full = can(actor, "member.reveal", member.branch_id)
+            call = may_call(session, actor, member)
             shown["rows"] += 1
-            shown["full"] += int(full)
-            yield _line(member, trip, stint, names.get(member.branch_id, ""), full)
+            shown["full"] += int(full or call)
+            yield _line(member, trip, stint, names.get(member.branch_id, ""), full, call)
 
     content = table_bytes("花名册", HEADERS, lines())
     record(

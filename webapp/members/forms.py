@@ -1,7 +1,7 @@
 """Member form: parses types; webapp.members.rules decides what is valid."""
 
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from webapp.forms import ServiceForm
 from webapp.members.models import GENDER_LABELS, STATUS_LABELS
@@ -13,7 +13,7 @@ class MemberForm(ServiceForm):
     name = StringField("姓名")
     gender = SelectField("性别", choices=[(k.value, v) for k, v in GENDER_LABELS.items()])
     id_number = StringField("身份证号")
-    birth_date = DateField("出生日期", validators=[InputRequired("请填写出生日期")])
+    birth_date = DateField("出生日期", validators=[Optional()])
     ethnicity = StringField("民族", default="汉族")
     phone = StringField("手机号")
     email = StringField("电子邮箱")

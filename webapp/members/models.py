@@ -1,10 +1,10 @@
-"""Member: one person on a branch's register; the ID number is encrypted with a blind index."""
+"""Member: one person on a branch's register; ID and phone numbers are encrypted with blind indexes."""
 
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tenants.db import Base, Timestamped, str_enum
 from tenants.scoping import TenantScoped
@@ -38,6 +38,15 @@ STATUS_LABELS = {
 }
 
 
+EMPTY = text("''")
+
+
+def phone_index_of(phone: str) -> str:
+    """The blind index of a phone number ("" when there is none)."""
+    phone = phone.strip()
+    return keyring.blind_index(phone, "phone") if phone else ""
+
+
 class Member(TenantScoped, Timestamped, Base):
     """党员."""
 
@@ -52,7 +61,11 @@ class Member(TenantScoped, Timestamped, Base):
     ethnicity: Mapped[str] = mapped_column(String(16), default="汉族")
     id_number: Mapped[str] = mapped_column(EncryptedString())
     id_number_index: Mapped[str] = mapped_column(String(64), index=True)
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    # Fernet ciphertext; phone_index (HMAC, "" for no phone) finds a member by exact number
+    phone: Mapped[str] = mapped_column(EncryptedString(), default="", server_default=EMPTY)
+    phone_index: Mapped[str] = mapped_column(
+        String(64), default="", server_default=EMPTY, index=True
+    )
     email: Mapped[str] = mapped_column(String(120), default="")
     join_date: Mapped[date]
     status: Mapped[MemberStatus] = mapped_column(
@@ -61,10 +74,11 @@ class Member(TenantScoped, Timestamped, Base):
 
     branch: Mapped[Branch] = relationship()
 
+    # the audit log is read by roles that see only masked numbers: the birth year, not the date
     AUDIT_FIELDS = (
         "name",
         "gender",
-        "birth_date",
+        "birth_year",
         "ethnicity",
         "branch_id",
         "email",
@@ -77,9 +91,21 @@ class Member(TenantScoped, Timestamped, Base):
         self.id_number = value
         self.id_number_index = keyring.blind_index(value)
 
+    @validates("phone")
+    def _index_phone(self, key: str, value: str | None) -> str:
+        """Every assignment of a phone keeps its blind index in step."""
+        value = (value or "").strip()
+        self.phone_index = phone_index_of(value)
+        return value
+
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def birth_year(self) -> int:
+        """What a viewer who sees only the masked ID number is told of the birth date."""
+        return self.birth_date.year
 
     @property
     def phone_masked(self) -> str:

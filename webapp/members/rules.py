@@ -88,8 +88,15 @@ def member_problems(
     if not problem and "id_number" not in errors:
         dup = registered(id_number) if registered else registered_with(session, id_number)
         if dup is not None and dup.id != member_id:
-            errors["id_number"] = f"该身份证号已登记（党员：{dup.name}）"
+            errors["id_number"] = duplicate_message(dup, branch_id)
     return errors
+
+
+def duplicate_message(holder: Member, branch_id: Any) -> str:
+    """Already registered: the holder is named only within the branch the record is for."""
+    if holder.branch_id == branch_id:
+        return f"该身份证号已在本支部登记（党员：{holder.name}）"
+    return "该身份证号已在其他支部登记，请联系乡镇党委核实"
 
 
 def clean_member_data(data: dict[str, Any]) -> dict[str, Any]:

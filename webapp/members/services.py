@@ -10,8 +10,8 @@ from tenants.models import Township
 from webapp.audit.services import record, snapshot
 from webapp.crypto import keyring
 from webapp.idnumber import id_number_problem, normalize
-from webapp.members.models import Member, MemberStatus
-from webapp.members.rules import MemberInvalid, clean_member_data, member_problems
+from webapp.members.models import Member, MemberStatus, phone_index_of
+from webapp.members.rules import PHONE_RE, MemberInvalid, clean_member_data, member_problems
 
 
 def _audit_view(member: Member) -> dict[str, Any]:
@@ -80,10 +80,23 @@ def do_update_member(session: Session, actor: Any, member: Member, data: dict[st
     return member
 
 
-def do_reveal_member(session: Session, actor: Any, member: Member, ip: str | None) -> Member:
-    """Record that actor saw the unmasked ID and phone numbers."""
+def do_reveal_member(
+    session: Session,
+    actor: Any,
+    member: Member,
+    ip: str | None,
+    shown: tuple[str, ...] = ("id_number", "phone"),
+) -> Member:
+    """Record that actor saw the unmasked numbers named in shown (the ID and phone numbers)."""
     record(
-        session, actor, "member.revealed", "member", member.id, tenant_id=member.tenant_id, ip=ip
+        session,
+        actor,
+        "member.revealed",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        after={"shown": list(shown)},
+        ip=ip,
     )
     session.commit()
     return member
@@ -92,11 +105,14 @@ def do_reveal_member(session: Session, actor: Any, member: Member, ip: str | Non
 def list_members(
     search: str = "", branch_id: int | None = None, status: str = ""
 ) -> Select[tuple[Member]]:
-    """Members in scope, by name, exact ID number (via the blind index) or phone."""
+    """Members in scope, by name, or by exact ID or phone number (via the blind indexes)."""
     stmt = select(Member)
     search = search.strip()
     if search:
-        clauses = [Member.name.contains(search), Member.phone == search]
+        clauses = [Member.name.contains(search)]
+        phone = search.replace(" ", "").replace("-", "")
+        if PHONE_RE.match(phone):
+            clauses.append(Member.phone_index == phone_index_of(phone))
         if id_number_problem(search) is None:
             clauses.append(Member.id_number_index == keyring.blind_index(normalize(search)))
         stmt = stmt.where(or_(*clauses))

@@ -12,8 +12,10 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
 from webapp.departures.queries import trips_of
 from webapp.extensions import db
+from webapp.idnumber import birth_date_of, id_number_problem, normalize
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
+from webapp.members.phones import may_call
 from webapp.members.rules import MemberInvalid, member_problems
 from webapp.members.services import (
     do_create_member,
@@ -65,14 +67,33 @@ def index() -> Any:
     )
 
 
+def _sees_full(member: Member | None) -> bool:
+    """Whether the form may show this member's birth date and phone in full."""
+    return member is None or can(current_user, "member.reveal", member.branch_id)
+
+
+def _keep_unseen(member: Member, data: dict[str, Any]) -> None:
+    """Fields the form left blank because the editor may not see them keep their stored values."""
+    if not (data.get("id_number") or "").strip():
+        data["id_number"] = member.id_number
+    if _sees_full(member):
+        return
+    if not (data.get("phone") or "").strip():
+        data["phone"] = member.phone
+    if data.get("birth_date") is None:
+        number = normalize(data["id_number"])
+        valid = id_number_problem(number) is None
+        data["birth_date"] = birth_date_of(number) if valid else member.birth_date
+
+
 def _submit(form: MemberForm, member: Member | None) -> Member | None:
     """Validate everything at once; save only when every field is right."""
     if not form.is_submitted():
         return None
     parsed = form.validate()
     data = form.data_for_service()
-    if member is not None and not (data.get("id_number") or "").strip():
-        data["id_number"] = member.id_number
+    if member is not None:
+        _keep_unseen(member, data)
     problems = member_problems(db.session, data, member.id if member else None)
     if not can(current_user, "member.create", data.get("branch_id")):
         problems["branch_id"] = "您只能登记本支部的党员"
@@ -98,14 +119,19 @@ def create() -> Any:
         flash(f"已登记党员：{member.name}", "success")
         return redirect(url_for(".show", member_id=member.id))
     status = 422 if form.errors else 200
-    return render_template("members/form.html", form=form, member=None), status
+    return render_template("members/form.html", form=form, member=None, full=True), status
 
 
-def _detail(member: Member, revealed: bool) -> str:
+def _detail(member: Member, shown: tuple[str, ...] = ()) -> str:
     history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(50)).all()
     trips = db.session.scalars(trips_of(member.id)).all()
     return render_template(
-        "members/show.html", member=member, revealed=revealed, history=history, trips=trips
+        "members/show.html",
+        member=member,
+        shown=shown,
+        may_call=may_call(db.session, current_user, member),
+        history=history,
+        trips=trips,
     )
 
 
@@ -113,16 +139,21 @@ def _detail(member: Member, revealed: bool) -> str:
 @require("member.view")
 def show(member_id: int) -> Any:
     """党员详情 (numbers masked), trips and the timeline of every change."""
-    return _detail(_visible_member(member_id), revealed=False)
+    return _detail(_visible_member(member_id))
 
 
 @bp.route("/<int:member_id>/reveal", methods=["POST"])
-@require("member.reveal")
+@require("member.view")
 def reveal(member_id: int) -> Any:
-    """Show the full ID and phone numbers, once, with an audit entry."""
-    member = _visible_member(member_id, "member.reveal")
-    do_reveal_member(db.session, current_user, member, request.remote_addr)
-    return _detail(member, revealed=True)
+    """Show the full numbers the user may see (ID: member.reveal; phone: also the caller), audited."""
+    member = _visible_member(member_id)
+    shown = ("id_number",) if can(current_user, "member.reveal", member.branch_id) else ()
+    if shown or may_call(db.session, current_user, member):
+        shown += ("phone",)
+    if not shown:
+        abort(403)
+    do_reveal_member(db.session, current_user, member, request.remote_addr, shown)
+    return _detail(member, shown)
 
 
 @bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
@@ -131,10 +162,15 @@ def edit(member_id: int) -> Any:
     """修改党员."""
     member = _visible_member(member_id, "member.update")
     form = _form(member)
+    full = _sees_full(member)
     if request.method == "GET":
         form.id_number.data = ""
+        if not full:
+            form.phone.data, form.birth_date.data = "", None
+        elif member.phone:
+            do_reveal_member(db.session, current_user, member, request.remote_addr, ("phone",))
     if _submit(form, member) is not None:
         flash("党员信息已保存", "success")
         return redirect(url_for(".show", member_id=member.id))
     status = 422 if form.errors else 200
-    return render_template("members/form.html", form=form, member=member), status
+    return render_template("members/form.html", form=form, member=member, full=full), status

@@ -74,17 +74,22 @@ def _local_time(township: Township | None) -> str:
         return f"{now:%Y-%m-%d %H:%M} UTC"
 
 
+def roster_html(session: Session, report: Report, township: Township | None) -> str:
+    """The HTML the roster PDF is made from (numbers masked, birth year only)."""
+    return render_template(
+        "reports/roster_pdf.html",
+        report=report,
+        township=township,
+        members=_roster_rows(session, report),
+        generated_at=_local_time(township),
+    )
+
+
 def render_roster(session: Session, report_id: int) -> Report:
     """Render the PDF; running it again for a finished report does nothing."""
 
     def html(report: Report, township: Township | None) -> str:
-        return render_template(
-            "reports/roster_pdf.html",
-            report=report,
-            township=township,
-            members=_roster_rows(session, report),
-            generated_at=_local_time(township),
-        )
+        return roster_html(session, report, township)
 
     return render_pdf_job(session, Report, report_id, html, ("report.rendered", "report"))
 

@@ -182,6 +182,22 @@ def create_token(username: str, name: str) -> None:
     click.echo(clear)
 
 
+@main.command("user-status")
+@click.option("--username", required=True)
+@click.option("--enable/--disable", "active", required=True)
+def user_status(username: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    from webapp.auth.services import do_set_active
+
+    app = _app()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        do_set_active(db.session, None, user, active)
+    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+
+
 @main.group()
 def keys() -> None:
     """Encryption keys for ID numbers."""

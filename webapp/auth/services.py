@@ -91,6 +91,27 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def do_logout(session: Session, user: User) -> None:
+    """End every session of the user: a copied session cookie no longer names the current version."""
+    user.session_version += 1
+    with _home(user):
+        record(session, user, "auth.logout", "user", user.id, tenant_id=user.tenant_id)
+        session.commit()
+
+
+def do_set_active(session: Session, actor: User | None, user: User, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    if user.is_active_account == active:
+        return
+    user.is_active_account = active
+    if not active:
+        user.session_version += 1
+    with _home(user):
+        action = "user.enabled" if active else "user.disabled"
+        record(session, actor, action, "user", user.id, tenant_id=user.tenant_id)
+        session.commit()
+
+
 def do_change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change the password and end every other session of the user."""
     if not verify_password(user, current):

@@ -27,6 +27,7 @@ from webapp.auth.services import (
     do_change_password,
     do_create_token,
     do_login,
+    do_logout,
     do_revoke_token,
 )
 from webapp.extensions import db, login_manager
@@ -41,7 +42,7 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or str(user.session_version) != version:
+    if user is None or str(user.session_version) != version or not user.is_active:
         return None
     return user
 
@@ -86,7 +87,9 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """退出."""
+    """退出: ends this and every other session of the user (the session version moves on)."""
+    if current_user.is_authenticated:
+        do_logout(db.session, current_user)
     logout_user()
     session.clear()
     flash("您已安全退出", "info")

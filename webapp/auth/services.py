@@ -1,5 +1,6 @@
 """Authentication writes: password hashing, throttled login, password change, API tokens."""
 
+import functools
 import hashlib
 import secrets
 from contextlib import AbstractContextManager, nullcontext
@@ -48,10 +49,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(user: User, password: str) -> bool:
-    """True when password matches; never raises for a bad hash."""
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random secret with the same algorithm and cost as real ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when password matches; never raises for a bad hash.
+
+    For an unknown user (None) the password is checked against a dummy hash of the same cost,
+    so that the answer takes as long as for a real account and does not tell which exist.
+    """
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(user.password_hash if user else _dummy_hash(), password) and (
+            user is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
@@ -71,7 +84,7 @@ def do_login(session: Session, username: str, password: str, ip: str, policy: Lo
     if _throttled(session, username, ip, policy):
         raise AuthError(f"登录失败次数过多，请 {policy.lock_minutes} 分钟后再试")
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not verify_password(user, password) or not user.is_active:
+    if not verify_password(user, password) or user is None or not user.is_active:
         session.add(LoginAttempt(username=username, ip=ip))
         session.commit()
         raise AuthError("用户名或密码不正确")

@@ -136,9 +136,10 @@ def create_user(
     password: str,
 ) -> None:
     """Create an account; a coordinator is assigned every township of their county."""
-    from webapp.auth.services import do_create_user, password_problem
+    from webapp.auth.passwords import password_problem
+    from webapp.auth.services import do_create_user
 
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise click.ClickException(problem)
     app = _app()
     with app.app_context(), system_context_unsafe():

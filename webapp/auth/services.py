@@ -16,9 +16,9 @@ from tenants.context import tenant_context
 from tenants.db import utcnow
 from webapp.audit.services import record
 from webapp.auth.models import ApiToken, LoginAttempt, Role, User
+from webapp.auth.passwords import password_problem
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
-MIN_PASSWORD_LENGTH = 8
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 IP_FACTOR = 4  # an address may fail for several usernames before it is stopped
 
@@ -95,15 +95,6 @@ def do_login(session: Session, username: str, password: str, ip: str, policy: Lo
     return user
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位"
-    if password.isdigit() or password.isalpha():
-        return "密码需同时包含字母和数字"
-    return None
-
-
 def do_logout(session: Session, user: User) -> None:
     """End every session of the user: a copied session cookie no longer names the current version."""
     user.session_version += 1
@@ -129,9 +120,9 @@ def do_change_password(session: Session, user: User, current: str, new: str) -> 
     """Change the password and end every other session of the user."""
     if not verify_password(user, current):
         raise AuthError("当前密码不正确", field="current")
-    problem = password_problem(new)
+    problem = password_problem(new, user.username)
     if problem:
-        raise AuthError(problem)
+        raise AuthError(problem, field="new")
     user.password_hash = hash_password(new)
     user.session_version += 1
     user.password_changed_at = utcnow()
@@ -152,7 +143,9 @@ def do_create_user(
     branch_id: int | None = None,
     member_id: int | None = None,
 ) -> User:
-    """Create an account (no commit: the caller owns the transaction)."""
+    """Create an account (no commit: the caller owns the transaction); AuthError for a weak password."""
+    if problem := password_problem(password, username):
+        raise AuthError(problem, field="password")
     user = User(
         username=username,
         display_name=display_name,

@@ -1,4 +1,4 @@
-"""Users with one role each, hashed API tokens, and login attempts for throttling."""
+"""Users with one role each, hashed API tokens, and the record of failed logins."""
 
 import enum
 from datetime import datetime
@@ -80,7 +80,7 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """One failed login, by username and address, for throttling."""
+    """One failed login, by username and address: the record (the counting is in Redis)."""
 
     __tablename__ = "login_attempts"
 

@@ -4,12 +4,11 @@ import functools
 import hashlib
 import secrets
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenants.context import tenant_context
@@ -17,10 +16,10 @@ from tenants.db import utcnow
 from webapp.audit.services import record
 from webapp.auth.models import ApiToken, LoginAttempt, Role, User
 from webapp.auth.passwords import password_problem
+from webapp.auth.throttle import LoginThrottle, ThrottleUnavailable
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
-IP_FACTOR = 4  # an address may fail for several usernames before it is stopped
 
 
 class AuthError(ValueError):
@@ -29,14 +28,6 @@ class AuthError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    """How many failures, in what window, before logins are refused."""
-
-    max_failures: int = 5
-    lock_minutes: int = 15
 
 
 def _home(user: User) -> AbstractContextManager[object]:
@@ -69,26 +60,26 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
-def _throttled(session: Session, username: str, ip: str, policy: LoginPolicy) -> bool:
-    """Too many recent failures for this username, or (a wider limit) from this address."""
-    since = utcnow() - timedelta(minutes=policy.lock_minutes)
-    recent = select(func.count(LoginAttempt.id)).where(LoginAttempt.at >= since)
-    by_user = session.scalar(recent.where(LoginAttempt.username == username)) or 0
-    by_ip = session.scalar(recent.where(LoginAttempt.ip == ip)) or 0
-    return by_user >= policy.max_failures or by_ip >= policy.max_failures * IP_FACTOR
-
-
-def do_login(session: Session, username: str, password: str, ip: str, policy: LoginPolicy) -> User:
-    """The user for these credentials, or AuthError; failures are counted and throttled."""
+def do_login(
+    session: Session, username: str, password: str, ip: str, throttle: LoginThrottle
+) -> User:
+    """The user for these credentials, or AuthError; every attempt is counted before it is tried."""
     username = username.strip()
-    if _throttled(session, username, ip, policy):
-        raise AuthError(f"登录失败次数过多，请 {policy.lock_minutes} 分钟后再试")
+    try:
+        allowed = throttle.reserve(username, ip)
+    except ThrottleUnavailable as exc:
+        raise AuthError("登录服务暂时不可用，请稍后再试") from exc
+    if not allowed:
+        raise AuthError(f"登录失败次数过多，请 {throttle.lock_minutes} 分钟后再试")
     user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user, password) or user is None or not user.is_active:
-        session.add(LoginAttempt(username=username, ip=ip))
+        session.add(LoginAttempt(username=username, ip=ip))  # the record of failed logins
         session.commit()
         raise AuthError("用户名或密码不正确")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    try:
+        throttle.succeeded(username, ip)
+    except ThrottleUnavailable as exc:
+        raise AuthError("登录服务暂时不可用，请稍后再试") from exc
     with _home(user):
         record(session, user, "auth.login", "user", user.id, tenant_id=user.tenant_id, ip=ip)
         session.commit()

@@ -23,13 +23,14 @@ from webapp.auth.forms import LoginForm, PasswordForm, TokenForm
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import (
     AuthError,
-    LoginPolicy,
     do_change_password,
     do_create_token,
     do_login,
     do_logout,
     do_revoke_token,
 )
+from webapp.auth.throttle import LoginThrottle
+from webapp.cache import cache_redis
 from webapp.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -64,14 +65,19 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         cfg = current_app.config
-        policy = LoginPolicy(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+        throttle = LoginThrottle(
+            cache_redis(),
+            cfg["CACHE_NAMESPACE"],
+            cfg["LOGIN_MAX_FAILURES"],
+            cfg["LOGIN_LOCK_MINUTES"],
+        )
         try:
             user = do_login(
                 db.session,
                 form.username.data,
                 form.password.data,
                 request.remote_addr or "",
-                policy,
+                throttle,
             )
         except AuthError as exc:
             flash(str(exc), "error")

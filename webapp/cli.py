@@ -170,16 +170,18 @@ def create_user(
 @main.command("create-token")
 @click.option("--username", required=True)
 @click.option("--name", default="cli")
-def create_token(username: str, name: str) -> None:
-    """Create an API token and print it once."""
-    from webapp.auth.services import do_create_token
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True)
+def create_token(username: str, name: str, scope: str, days: int) -> None:
+    """Create an API token (read-only unless --scope write; expires after --days) and print it once."""
+    from webapp.auth.tokens import do_create_token
 
     app = _app()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"no user {username}")
-        _, clear = do_create_token(db.session, user, name)
+        _, clear = do_create_token(db.session, user, name, scope, days)
     click.echo(clear)
 
 

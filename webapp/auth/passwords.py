@@ -3,18 +3,12 @@
 import functools
 from pathlib import Path
 
-from flask import has_request_context
-from flask_babel import gettext
+from webapp.auth.messages import _
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 MIN_USERNAME_IN_PASSWORD = 3  # shorter usernames are too likely to occur by chance
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
-
-
-def _(message: str, **values: int) -> str:
-    """Translated in a request; as written (Chinese) in the command line and in workers."""
-    return gettext(message, **values) if has_request_context() else message % values
 
 
 @functools.cache

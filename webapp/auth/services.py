@@ -1,14 +1,12 @@
-"""Authentication writes: password hashing, throttled login, password change, API tokens."""
+"""Authentication writes: password hashing, throttled login, logout, password change, accounts."""
 
 import functools
-import hashlib
 import secrets
 from contextlib import AbstractContextManager, nullcontext
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenants.context import tenant_context
@@ -19,7 +17,6 @@ from webapp.auth.passwords import password_problem
 from webapp.auth.throttle import LoginThrottle, ThrottleUnavailable
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 class AuthError(ValueError):
@@ -30,7 +27,7 @@ class AuthError(ValueError):
         self.field = field
 
 
-def _home(user: User) -> AbstractContextManager[object]:
+def home_scope(user: User) -> AbstractContextManager[object]:
     """The user's own township scope, for audit entries written outside any township page."""
     return tenant_context(user.tenant_id) if user.tenant_id is not None else nullcontext()
 
@@ -80,7 +77,7 @@ def do_login(
         throttle.succeeded(username, ip)
     except ThrottleUnavailable as exc:
         raise AuthError("登录服务暂时不可用，请稍后再试") from exc
-    with _home(user):
+    with home_scope(user):
         record(session, user, "auth.login", "user", user.id, tenant_id=user.tenant_id, ip=ip)
         session.commit()
     return user
@@ -89,7 +86,7 @@ def do_login(
 def do_logout(session: Session, user: User) -> None:
     """End every session of the user: a copied session cookie no longer names the current version."""
     user.session_version += 1
-    with _home(user):
+    with home_scope(user):
         record(session, user, "auth.logout", "user", user.id, tenant_id=user.tenant_id)
         session.commit()
 
@@ -101,24 +98,39 @@ def do_set_active(session: Session, actor: User | None, user: User, active: bool
     user.is_active_account = active
     if not active:
         user.session_version += 1
-    with _home(user):
+    with home_scope(user):
         action = "user.enabled" if active else "user.disabled"
         record(session, actor, action, "user", user.id, tenant_id=user.tenant_id)
         session.commit()
 
 
 def do_change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change the password and end every other session of the user."""
+    """Change the password, end every other session of the user and revoke their API tokens."""
     if not verify_password(user, current):
         raise AuthError("当前密码不正确", field="current")
     problem = password_problem(new, user.username)
     if problem:
         raise AuthError(problem, field="new")
+    now = utcnow()
     user.password_hash = hash_password(new)
     user.session_version += 1
-    user.password_changed_at = utcnow()
-    with _home(user):
-        record(session, user, "auth.password_changed", "user", user.id, tenant_id=user.tenant_id)
+    user.password_changed_at = now
+    tokens = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    with home_scope(user):
+        after = {"tokens_revoked": tokens.rowcount}
+        record(
+            session,
+            user,
+            "auth.password_changed",
+            "user",
+            user.id,
+            tenant_id=user.tenant_id,
+            after=after,
+        )
         session.commit()
 
 
@@ -149,63 +161,4 @@ def do_create_user(
     )
     session.add(user)
     session.flush()
-    return user
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def do_create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token; the clear text is returned once and never stored."""
-    name = name.strip()
-    if not name or len(name) > 64:
-        raise AuthError("令牌名称不能为空，且不超过64个字符")
-    clear = "lx_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, prefix=clear[:10], token_hash=_digest(clear))
-    session.add(token)
-    session.flush()
-    with _home(user):
-        record(
-            session,
-            user,
-            "token.created",
-            "api_token",
-            token.id,
-            tenant_id=user.tenant_id,
-            after={"name": name, "prefix": token.prefix},
-        )
-        session.commit()
-    return token, clear
-
-
-def do_revoke_token(session: Session, user: User, token_id: int) -> None:
-    """Revoke one of the user's own tokens."""
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise AuthError("令牌不存在")
-    token.revoked_at = utcnow()
-    with _home(user):
-        record(session, user, "token.revoked", "api_token", token.id, tenant_id=user.tenant_id)
-        session.commit()
-
-
-def user_for_token(session: Session, clear: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(clear), ApiToken.revoked_at.is_(None))
-    )
-    if token is None:
-        return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
-        return None
-    now = utcnow()
-    last = token.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=now.tzinfo)  # SQLite hands back naive UTC
-    # A write per API call would dominate cheap reads; minute precision is enough for "last used".
-    if last is None or now - last > TOKEN_TOUCH_INTERVAL:
-        token.last_used_at = now
-        session.commit()
     return user

@@ -49,12 +49,12 @@ def verify_password(user: User | None, password: str) -> bool:
     For an unknown user (None) the password is checked against a dummy hash of the same cost,
     so that the answer takes as long as for a real account and does not tell which exist.
     """
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
-        return _hasher.verify(user.password_hash if user else _dummy_hash(), password) and (
-            user is not None
-        )
+        matched = _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and user is not None
 
 
 def do_login(

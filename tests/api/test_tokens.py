@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from tenants.context import tenant_context
@@ -12,6 +13,7 @@ from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, Role, TokenScope
 from webapp.auth.services import AuthError
 from webapp.auth.tokens import do_create_token
+from webapp.cli import main
 from webapp.extensions import db
 
 
@@ -142,3 +144,18 @@ def test_finding_15_tokens_are_listed_and_revoked_after_confirmation(app, client
         foreign = do_create_token(db.session, other, "别人的")[0].id
     assert client.get(f"/account/tokens/{foreign}/revoke").status_code == 404
     assert client.post(f"/account/tokens/{foreign}/revoke").status_code == 404
+
+
+def test_finding_15_command_line_tokens_have_scope_and_expiry(app, client, world) -> None:
+    user = world.a.users[Role.TOWNSHIP_ADMIN]
+    args = ["create-token", "--username", user.username]
+    too_long = CliRunner().invoke(main, [*args, "--days", "366"])
+    assert too_long.exit_code != 0
+    made = CliRunner().invoke(main, [*args, "--days", "7"])
+    assert made.exit_code == 0, made.output
+    clear = made.output.strip().splitlines()[-1]
+    row = _token_row(app, clear)
+    assert row.scope == TokenScope.READ
+    assert client.get("/api/v1/townships", headers=_bearer(clear)).status_code == 200
+    branches = f"/api/v1/t/{world.a.township.slug}/branches"
+    assert client.post(branches, headers=_bearer(clear), json={"name": "x"}).status_code == 403

@@ -1,5 +1,6 @@
 """Finding 5: logout, password change and disabling the account end the session for good."""
 
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from tests.factories import PASSWORD, login
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role, User
 from webapp.auth.services import do_set_active
+from webapp.cli import main
 from webapp.extensions import db
 
 
@@ -72,3 +74,16 @@ def test_finding_5_disabling_the_user_ends_the_session(app, client, world) -> No
         )
         do_set_active(db.session, None, db.session.get(User, user.id), True)
     login(client, user)
+
+
+def test_finding_5_disabling_from_the_command_line_ends_the_session(app, client, world) -> None:
+    user = world.a.users[Role.COMMITTEE_MEMBER]
+    home = f"/t/{world.a.township.slug}/"
+    login(client, user)
+    disabled = CliRunner().invoke(main, ["user-status", "--username", user.username, "--disable"])
+    assert disabled.exit_code == 0, disabled.output
+    assert client.get(home).status_code == 302
+    enabled = CliRunner().invoke(main, ["user-status", "--username", user.username, "--enable"])
+    assert enabled.exit_code == 0, enabled.output
+    login(client, user)
+    assert client.get(home).status_code == 200

@@ -9,7 +9,13 @@ from webapp.extensions import csrf, db
 
 api = Api()
 
-TOKEN_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+TOKEN_SCHEME = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token: scope read answers GET only; write also POST/PUT/PATCH/DELETE",
+    }
+}
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -128,7 +128,7 @@ def tokens() -> Any:
     created = None
     if form.validate_on_submit():
         try:
-            _, created = do_create_token(
+            _token, created = do_create_token(
                 db.session, current_user, form.name.data, form.scope.data, form.days.data
             )
         except AuthError as exc:

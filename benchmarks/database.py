@@ -14,7 +14,8 @@ from migrations import alembic_config
 from tenants.context import system_context_unsafe
 from tenants.models import CoordinatorAssignment, Township
 from webapp.auth.models import Role, User
-from webapp.auth.services import do_create_token, do_create_user
+from webapp.auth.services import do_create_user
+from webapp.auth.tokens import do_create_token
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.scale import generate

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 
 from tenants.context import system_context_unsafe, tenant_context
 from tenants.models import CoordinatorAssignment, County, Township
-from webapp.auth.models import Role, User
-from webapp.auth.services import do_create_token, hash_password
+from webapp.auth.models import Role, TokenScope, User
+from webapp.auth.services import hash_password
+from webapp.auth.tokens import do_create_token
 from webapp.branches.models import Branch, BranchKind
 from webapp.demo import chinese_name, id_number_for
 from webapp.extensions import db
@@ -120,8 +121,8 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def token_for(user: User) -> str:
-    return do_create_token(db.session, user, "test")[1]
+def token_for(user: User, scope: TokenScope = TokenScope.WRITE) -> str:
+    return do_create_token(db.session, user, "test", scope)[1]
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:

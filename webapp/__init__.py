@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import redaction
 from webapp.config import from_env
@@ -20,6 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = from_env(Path(app.instance_path))
     settings.update(config or {})
     app.config.update(settings)
+    if hops := int(app.config["LIANXIN_TRUSTED_PROXIES"]):
+        # only the configured hops' X-Forwarded-For/-Proto are believed; the Host stays as sent
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     keyring.configure(app.config["DATA_KEYS"], app.config["INDEX_KEY"])
     redaction.install()
 

@@ -136,9 +136,10 @@ def create_user(
     password: str,
 ) -> None:
     """Create an account; a coordinator is assigned every township of their county."""
-    from webapp.auth.services import do_create_user, password_problem
+    from webapp.auth.passwords import password_problem
+    from webapp.auth.services import do_create_user
 
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise click.ClickException(problem)
     app = _app()
     with app.app_context(), system_context_unsafe():
@@ -169,17 +170,35 @@ def create_user(
 @main.command("create-token")
 @click.option("--username", required=True)
 @click.option("--name", default="cli")
-def create_token(username: str, name: str) -> None:
-    """Create an API token and print it once."""
-    from webapp.auth.services import do_create_token
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True)
+def create_token(username: str, name: str, scope: str, days: int) -> None:
+    """Create an API token (read-only unless --scope write; expires after --days) and print it once."""
+    from webapp.auth.tokens import do_create_token
 
     app = _app()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             raise click.ClickException(f"no user {username}")
-        _, clear = do_create_token(db.session, user, name)
+        _, clear = do_create_token(db.session, user, name, scope, days)
     click.echo(clear)
+
+
+@main.command("user-status")
+@click.option("--username", required=True)
+@click.option("--enable/--disable", "active", required=True)
+def user_status(username: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    from webapp.auth.services import do_set_active
+
+    app = _app()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        do_set_active(db.session, None, user, active)
+    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
 
 
 @main.group()

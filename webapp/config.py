@@ -128,6 +128,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", 15),
+        # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: none
+        "LIANXIN_TRUSTED_PROXIES": _int("LIANXIN_TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -74,13 +74,10 @@ def test_password_change_ends_other_sessions(app, world) -> None:
     login(first, user)
     login(second, user)
     bad = second.post(
-        "/account/password", data={"current": "wrong", "new": "abc12345x", "confirm": "abc12345x"}
+        "/account/password",
+        data={"current": "wrong", "new": "abc12345xyz", "confirm": "abc12345xyz"},
     )
     assert bad.status_code == 422 and "当前密码不正确" in bad.get_data(as_text=True)
-    weak = second.post(
-        "/account/password", data={"current": PASSWORD, "new": "12345678", "confirm": "12345678"}
-    )
-    assert weak.status_code == 422 and "字母和数字" in weak.get_data(as_text=True)
     ok = second.post(
         "/account/password",
         data={"current": PASSWORD, "new": "newpass123", "confirm": "newpass123"},

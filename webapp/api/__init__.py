@@ -9,19 +9,31 @@ from webapp.extensions import csrf, db
 
 api = Api()
 
-TOKEN_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+TOKEN_SCHEME = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token: scope read answers GET only; write also POST/PUT/PATCH/DELETE",
+    }
+}
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def authenticate() -> None:
-    """Every API request carries a Bearer token of an active user."""
-    from webapp.auth.services import user_for_token
+    """Every API request carries a valid Bearer token of an active user; writes need write scope."""
+    from webapp.auth.models import TokenScope, User
+    from webapp.auth.tokens import token_for_request
 
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
-        abort(401, message="缺少或无效的API令牌（Authorization: Bearer <令牌>）")
-    g.api_user = user
+    scheme, _, clear = header.partition(" ")
+    token = token_for_request(db.session, clear.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        abort(401, message="缺少、无效或已过期的API令牌（Authorization: Bearer <令牌>）")
+    if request.method not in SAFE_METHODS and token.scope != TokenScope.WRITE:
+        abort(403, message="此令牌只有只读权限，不能新增、修改或删除数据")
+    g.api_user = db.session.get(User, token.user_id)
 
 
 def api_blueprint(

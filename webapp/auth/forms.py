@@ -1,8 +1,10 @@
 """Login, password and token forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
+
+from webapp.auth.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 
 class LoginForm(FlaskForm):
@@ -29,4 +31,17 @@ class TokenForm(FlaskForm):
     name = StringField(
         "令牌名称",
         validators=[DataRequired("请填写令牌名称"), Length(max=64, message="名称不超过64个字符")],
+    )
+    scope = SelectField(
+        "权限",
+        choices=[("read", "只读"), ("write", "读写（可新增、修改、删除）")],
+        default="read",
+    )
+    days = IntegerField(
+        "有效期（天）",
+        default=DEFAULT_TOKEN_DAYS,
+        validators=[
+            InputRequired("请填写有效期"),
+            NumberRange(1, MAX_TOKEN_DAYS, f"有效期须为1至{MAX_TOKEN_DAYS}天"),
+        ],
     )

@@ -1,4 +1,4 @@
-"""Users with one role each, hashed API tokens, and login attempts for throttling."""
+"""Users with one role each, hashed API tokens, and the record of failed logins."""
 
 import enum
 from datetime import datetime
@@ -64,8 +64,18 @@ class User(UserMixin, Timestamped, Base):
         return ROLE_LABELS[self.role]
 
 
+class TokenScope(enum.StrEnum):
+    """What a token may do: read only, or also write (POST, PUT, PATCH, DELETE)."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+SCOPE_LABELS = {TokenScope.READ: "只读", TokenScope.WRITE: "读写"}
+
+
 class ApiToken(Base):
-    """A per-user API token; only its SHA-256 digest is stored."""
+    """A per-user API token with a scope and an expiry; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -74,13 +84,19 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64))
     prefix: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[TokenScope] = mapped_column(str_enum(TokenScope, 8), default=TokenScope.READ)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
+    @property
+    def scope_label(self) -> str:
+        return SCOPE_LABELS[self.scope]
+
 
 class LoginAttempt(Base):
-    """One failed login, by username and address, for throttling."""
+    """One failed login, by username and address: the record (the counting is in Redis)."""
 
     __tablename__ = "login_attempts"
 

@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -23,12 +24,13 @@ from webapp.auth.forms import LoginForm, PasswordForm, TokenForm
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import (
     AuthError,
-    LoginPolicy,
     do_change_password,
-    do_create_token,
     do_login,
-    do_revoke_token,
+    do_logout,
 )
+from webapp.auth.throttle import LoginThrottle
+from webapp.auth.tokens import do_create_token, do_revoke_token, is_expired, own_token
+from webapp.cache import cache_redis
 from webapp.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -41,7 +43,7 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or str(user.session_version) != version:
+    if user is None or str(user.session_version) != version or not user.is_active:
         return None
     return user
 
@@ -63,14 +65,19 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         cfg = current_app.config
-        policy = LoginPolicy(cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"])
+        throttle = LoginThrottle(
+            cache_redis(),
+            cfg["CACHE_NAMESPACE"],
+            cfg["LOGIN_MAX_FAILURES"],
+            cfg["LOGIN_LOCK_MINUTES"],
+        )
         try:
             user = do_login(
                 db.session,
                 form.username.data,
                 form.password.data,
                 request.remote_addr or "",
-                policy,
+                throttle,
             )
         except AuthError as exc:
             flash(str(exc), "error")
@@ -86,7 +93,9 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """退出."""
+    """退出: ends this and every other session of the user (the session version moves on)."""
+    if current_user.is_authenticated:
+        do_logout(db.session, current_user)
     logout_user()
     session.clear()
     flash("您已安全退出", "info")
@@ -114,30 +123,37 @@ def change_password() -> Any:
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @require("token.manage")
 def tokens() -> Any:
-    """API令牌: list, create (the clear text is shown once)."""
+    """API令牌: list (scope, expiry, last use), create (the clear text is shown once)."""
     form = TokenForm()
     created = None
     if form.validate_on_submit():
         try:
-            _, created = do_create_token(db.session, current_user, form.name.data)
+            _token, created = do_create_token(
+                db.session, current_user, form.name.data, form.scope.data, form.days.data
+            )
         except AuthError as exc:
-            form.name.errors = [str(exc)]
+            getattr(form, exc.field or "name").errors = [str(exc)]
     rows = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
     status = 422 if form.errors else 200
-    return render_template("auth/tokens.html", form=form, rows=rows, created=created), status
+    return render_template(
+        "auth/tokens.html", form=form, rows=rows, created=created, is_expired=is_expired
+    ), status
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @require("token.manage")
 def revoke_token(token_id: int) -> Any:
-    """Revoke one of the user's tokens."""
+    """Revoke one of the user's tokens, after a confirmation page."""
     try:
-        do_revoke_token(db.session, current_user, token_id)
+        token = own_token(db.session, current_user, token_id)
     except AuthError:
         abort(404)
-    flash("令牌已吊销", "success")
+    if request.method == "GET":
+        return render_template("auth/token_revoke.html", token=token)
+    do_revoke_token(db.session, current_user, token_id)
+    flash(_("令牌已吊销"), "success")
     return redirect(url_for("auth.tokens"))
 
 

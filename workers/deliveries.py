@@ -18,9 +18,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
+
 log = logging.getLogger(__name__)
 
 PREFIX = "lianxin:deliveries"
+UNREACHABLE = (RedisError, OperationalError, OSError)
 
 # a task's dead_letter option: a function of (task, *args, **kwargs), called as a method
 DeadLetter = Callable[..., None]
@@ -45,12 +49,16 @@ def admit(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any], cap: int, tt
     if not _counted(task):
         return True
     key = _key(task)
-    with task.app.pool.acquire(block=True) as conn:
-        client = conn.default_channel.client
-        deliveries, _ = client.pipeline().incr(key).expire(key, ttl).execute()
-        if deliveries <= cap:
-            return True
-        client.delete(key)
+    try:
+        with task.app.pool.acquire(block=True) as conn:
+            client = conn.default_channel.client
+            deliveries, _ = client.pipeline().incr(key).expire(key, ttl).execute()
+            if deliveries <= cap:
+                return True
+            client.delete(key)
+    except UNREACHABLE:  # no count is no reason to drop the work: run it uncounted
+        log.warning("could not count the deliveries of %s[%s]", task.name, task.request.id)
+        return True
     log.error(
         "task %s[%s] was delivered %s times and its worker process died each time: "
         "not run again, marked dead (args %r)",
@@ -72,5 +80,8 @@ def finished(task: Any) -> None:
     """The task returned or raised in this process: its message is acknowledged, forget it."""
     if not _counted(task):
         return
-    with task.app.pool.acquire(block=True) as conn:
-        conn.default_channel.client.delete(_key(task))
+    try:
+        with task.app.pool.acquire(block=True) as conn:
+            conn.default_channel.client.delete(_key(task))
+    except UNREACHABLE:  # the count expires on its own; the task's outcome stands
+        log.warning("could not clear the delivery count of %s[%s]", task.name, task.request.id)

@@ -58,9 +58,9 @@ HEADER_SEARCH_ROWS = 10
 
 OLD_EXCEL = "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为”.xlsx 格式后再上传"
 EMPTY_SHEET = "工作表是空的：没有表头，也没有数据。请在下载的模板中填写后再上传"
-CORRUPT = "文件内容已损坏，无法读取。请在 Excel 中打开确认后重新保存为 .xlsx 再上传"
 NO_ROWS = "文件中只有表头，没有党员数据"
 TOO_MANY = f"文件超过 {MAX_ROWS} 行数据，请拆分为多个文件分批导入"
+CORRUPT = "文件内容已损坏，无法读取。请在 Excel 中打开确认后重新保存为 .xlsx 再上传"
 
 INSTRUCTIONS = (
     "填写说明",
@@ -154,7 +154,9 @@ def _check_headers(names: list[str]) -> list[str]:
 
 def _defused(exc: BaseException | None) -> bool:
     """Whether defusedxml refused the XML (openpyxl wraps what its parser raises)."""
-    while exc is not None:
+    for _ in range(8):  # a chain a few links long; never follow a cycle
+        if exc is None:
+            return False
         if isinstance(exc, DefusedXmlException):
             return True
         exc = exc.__cause__ or exc.__context__

@@ -97,7 +97,7 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             raise LimitExceeded(
-                f"文件中的部件“{info.filename}”压缩比异常（{ratio}:1，上限 {MAX_RATIO}:1），"
+                f"文件中的部件“{info.filename[:100]}”压缩比异常（{ratio}:1，上限 {MAX_RATIO}:1），"
                 "可能是恶意构造的压缩包，已拒绝读取"
             )
 
@@ -175,7 +175,7 @@ class _PartScan:
             return
         self.loose += 1
         if self.loose > MAX_LOOSE_ELEMENTS:
-            raise LimitExceeded(f"文件中的部件“{self.name}”内容过多，无法读取。" + ROOM)
+            raise LimitExceeded(f"文件中的部件“{self.name[:100]}”内容过多，无法读取。" + ROOM)
         if tag == DIMENSION:
             self._check_dimension(attrs.get("ref", ""))
 

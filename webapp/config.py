@@ -91,6 +91,8 @@ def from_env(instance: Path) -> dict[str, Any]:
         "CACHE_NAMESPACE": os.environ.get("CACHE_NAMESPACE", "main"),
         "CELERY_QUEUE": os.environ.get("CELERY_QUEUE", "lianxin"),
         "CELERY_VISIBILITY_TIMEOUT": _int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "CELERY_MAX_DELIVERIES": _int("CELERY_MAX_DELIVERIES", 3),
+        "CELERY_MAX_MEMORY_KB": _int("CELERY_MAX_MEMORY_KB", 512_000),
         "DATA_KEYS": [k.strip() for k in data_keys.split(",") if k.strip()],
         "INDEX_KEY": index_key,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),

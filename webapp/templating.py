@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "roster.uploaded": "上传花名册文件",
     "roster.import_started": "确认导入花名册",
     "roster.imported": "导入花名册完成",
+    "roster.unreadable": "花名册文件无法读取（已停止处理）",
     "roster.exported": "导出花名册（已脱敏）",
     "roster.exported_full": "导出花名册（含完整身份证号/手机号）",
     "reminders.settings_changed": "修改提醒设置",

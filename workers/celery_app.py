@@ -6,6 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
+from workers import deliveries
 from workers.schedule import BEAT_SCHEDULE
 
 TASK_MODULES = [
@@ -36,12 +37,23 @@ def transport_options(queue: str, visibility_timeout: int) -> dict[str, Any]:
 
 
 def celery_init_app(app: Flask) -> Celery:
-    """A Celery app whose tasks run inside this Flask app's context."""
+    """A Celery app whose tasks run inside this Flask app's context, each delivery counted."""
+    cap = app.config["CELERY_MAX_DELIVERIES"]
+    # a count must outlive the redeliveries after whole-worker deaths, one visibility timeout each
+    count_ttl = app.config["CELERY_VISIBILITY_TIMEOUT"] * (cap + 1) + 3600
 
     class FlaskTask(Task):
+        max_retries = 3
+        dead_letter: deliveries.DeadLetter | None = None
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                if not deliveries.admit(self, args, kwargs, cap, count_ttl):
+                    return None
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    deliveries.finished(self)
 
     queue = app.config["CELERY_QUEUE"]
     celery_app = Celery(app.name, task_cls=FlaskTask)
@@ -53,6 +65,8 @@ def celery_init_app(app: Flask) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # a pool process that has grown past this (KiB) is replaced once its task is done
+        worker_max_memory_per_child=app.config["CELERY_MAX_MEMORY_KB"],
         task_default_queue=queue,
         task_queues=[Queue(queue)],
         task_serializer="json",

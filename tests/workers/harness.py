@@ -30,20 +30,28 @@ def wait_for(
 
 
 class Worker:
-    """`lianxin worker --concurrency 1` in its own process group, logging to a file."""
+    """`lianxin worker --concurrency 1` in its own process group, logging to a file.
 
-    def __init__(self, log_path: Path, queue: str, **env: str) -> None:
+    preload names a test module imported into the worker before it starts (see poison.py).
+    """
+
+    def __init__(self, log_path: Path, queue: str, preload: str | None = None, **env: str) -> None:
         self.log_path = log_path
         self.queue = queue
         self.env = {**os.environ, "CELERY_QUEUE": queue, "PYTHONUNBUFFERED": "1", **env}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.argv = [sys.executable, "-m", "webapp.cli", "worker", "--concurrency", "1"]
+        if preload:
+            run = "import runpy, sys; sys.argv[1:] = {args!r}; runpy.run_module({m!r}, run_name='__main__')"
+            code = f"import {preload}; " + run.format(args=self.argv[3:], m="webapp.cli")
+            self.argv = [sys.executable, "-c", code]
 
     def start(self, timeout: float = 30) -> "Worker":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "webapp.cli", "worker", "--concurrency", "1"],
+                self.argv,
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

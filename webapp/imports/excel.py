@@ -1,12 +1,13 @@
 """Reading and writing roster workbooks: the columns, the template, the export and error files."""
 
 import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -14,6 +15,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from webapp.formulas import looks_like_formula
+from webapp.imports.limits import HOSTILE_XML, NOT_EXCEL, LimitExceeded, check_archive
+
+if not openpyxl.DEFUSEDXML:  # parsing uploads without it is not an option: fail at start-up
+    raise ImportError("openpyxl must parse with defusedxml: install it, unset OPENPYXL_DEFUSEDXML")
 
 MEMBER_COLUMNS = {
     "姓名": "name",
@@ -51,12 +56,8 @@ MAX_ROWS = 20_000
 MAX_EMPTY_RUN = 500
 MAX_COLUMNS = 64
 HEADER_SEARCH_ROWS = 10
-MAX_UNZIPPED = 400 * 1024 * 1024
-MAX_SHARED_STRINGS = 64 * 1024 * 1024
 
-NOT_EXCEL = "文件不是有效的 Excel（.xlsx）文件。请使用下载的模板填写，并以 .xlsx 格式保存后上传"
 OLD_EXCEL = "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为”.xlsx 格式后再上传"
-TOO_BIG = "文件解压后过大，请删除多余的空行、格式或图片后再上传"
 EMPTY_SHEET = "工作表是空的：没有表头，也没有数据。请在下载的模板中填写后再上传"
 NO_ROWS = "文件中只有表头，没有党员数据"
 TOO_MANY = f"文件超过 {MAX_ROWS} 行数据，请拆分为多个文件分批导入"
@@ -124,13 +125,9 @@ def _check_archive(content: bytes) -> None:
     if not content.startswith(b"PK\x03\x04"):
         raise RosterFileError(NOT_EXCEL)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise RosterFileError(NOT_EXCEL) from exc
-    shared = sum(i.file_size for i in infos if i.filename.endswith("sharedStrings.xml"))
-    if sum(i.file_size for i in infos) > MAX_UNZIPPED or shared > MAX_SHARED_STRINGS:
-        raise RosterFileError(TOO_BIG)
+        check_archive(content)
+    except LimitExceeded as exc:
+        raise RosterFileError(str(exc)) from exc
 
 
 def _header_row(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, list[str]]:
@@ -156,20 +153,35 @@ def _check_headers(names: list[str]) -> list[str]:
     return [n for n in present if n not in HEADERS]
 
 
+def _defused(exc: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML (openpyxl wraps what its parser raises)."""
+    for _ in range(8):  # a chain a few links long; never follow a cycle
+        if exc is None:
+            return False
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def read_roster(content: bytes) -> Sheet:
-    """The roster in content, or RosterFileError; reads at most MAX_ROWS rows, streaming."""
+    """The roster in content, or RosterFileError; reads at most MAX_ROWS rows, streaming.
+
+    The file is checked against the limits of limits.py first; only then does openpyxl parse it,
+    read-only (rows are streamed, never held as a sheet) and through defusedxml.
+    """
     _check_archive(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken or foreign file
-        raise RosterFileError(NOT_EXCEL) from exc
+        raise RosterFileError(HOSTILE_XML if _defused(exc) else NOT_EXCEL) from exc
     try:
         sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
         return _read_sheet(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
     except RosterFileError:
         raise
     except Exception as exc:
-        raise RosterFileError(CORRUPT) from exc
+        raise RosterFileError(HOSTILE_XML if _defused(exc) else CORRUPT) from exc
     finally:
         book.close()
 

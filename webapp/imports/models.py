@@ -22,6 +22,7 @@ class ImportStatus(enum.StrEnum):
     IMPORTING = "importing"
     DONE = "done"
     FAILED = "failed"
+    UNREADABLE = "unreadable"  # its worker process died on every attempt: dead-lettered
 
 
 class ImportMode(enum.StrEnum):
@@ -38,12 +39,14 @@ STATUS_LABELS = {
     ImportStatus.IMPORTING: "导入中",
     ImportStatus.DONE: "已完成",
     ImportStatus.FAILED: "失败",
+    ImportStatus.UNREADABLE: "此文件无法读取",
 }
 MODE_LABELS = {
     ImportMode.VALID_ONLY: "只导入无误的行",
     ImportMode.ALL_OR_NOTHING: "全部无误才导入",
 }
 RUNNING = (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.UNREADABLE)
 
 
 class EncryptedBlob(TypeDecorator[bytes]):

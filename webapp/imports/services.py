@@ -14,7 +14,7 @@ from webapp.audit.services import record, snapshot
 from webapp.auth.models import User
 from webapp.departures.services import open_trip
 from webapp.imports.excel import RosterFileError, Sheet, read_roster
-from webapp.imports.models import ImportJob, ImportMode, ImportStatus
+from webapp.imports.models import FINISHED, ImportJob, ImportMode, ImportStatus
 from webapp.imports.rows import Lookups, RowCheck, check_row, lookups_for
 from webapp.jobs import enqueue_after_commit
 from webapp.members.models import Member
@@ -24,6 +24,10 @@ VALIDATE_TASK = "workers.tasks.imports.validate_import"
 IMPORT_TASK = "workers.tasks.imports.run_import"
 BATCH = 200
 MAX_FILENAME = 255
+UNREADABLE = (
+    "此文件无法读取：处理它的程序连续 {n} 次意外中断，系统已停止处理此文件，以免影响其他工作。"
+    "请在 Excel 中打开文件，另存为新的 .xlsx 文件后重新上传；如仍无法导入，请联系县级管理员"
+)
 
 
 class ImportRefused(ValueError):
@@ -323,6 +327,29 @@ def mark_failed(session: Session, job_id: int, message: str) -> None:
     """Record a failure the officer can see (a finished job is left alone)."""
     session.rollback()
     job = get_in_tenant(session, ImportJob, job_id)
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+    if job.status in FINISHED:
         return
     _fail(session, job, message)
+
+
+def mark_unreadable(session: Session, job_id: int, attempts: int) -> None:
+    """Dead-letter the job: its file took the worker down attempts times; the township sees
+    "此文件无法读取", the file is dropped, and nothing more is done with it."""
+    session.rollback()
+    job = get_in_tenant(session, ImportJob, job_id)
+    if job.status in FINISHED:
+        return
+    before = {"status": job.status.value}
+    _finish(job, ImportStatus.UNREADABLE)
+    job.message = UNREADABLE.format(n=attempts)
+    record(
+        session,
+        None,
+        "roster.unreadable",
+        "import",
+        job.id,
+        tenant_id=job.tenant_id,
+        before=before,
+        after={"filename": job.filename, "status": job.status.value, "attempts": attempts},
+    )
+    session.commit()

@@ -14,7 +14,7 @@ from webapp.extensions import db
 WARM = "workers.tasks.census.warm"
 
 
-@shared_task(name=WARM, ignore_result=True)
+@shared_task(name=WARM, max_retries=3, ignore_result=True)
 def warm(day: str | None = None) -> int:
     """Beat: count, county by county, the townships whose current parts are not cached yet, for
     today and tomorrow (a version that has not changed by then keeps tomorrow's entry valid, so

@@ -14,7 +14,18 @@ from workers.tasks.reports import retry_delay
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=3, name="workers.tasks.certificates.render_cards")
+def gave_up(_task: Any, tenant_id: int, print_id: int) -> None:
+    """Dead letter: rendering took the worker down on every delivery; say so on the job."""
+    with in_tenant(tenant_id):
+        try:
+            mark_failed(db.session, print_id, "生成失败：处理程序多次意外中断，已停止")
+        except NotFound:
+            log.warning("print %s of township %s not found; dropped", print_id, tenant_id)
+
+
+@shared_task(
+    bind=True, max_retries=3, dead_letter=gave_up, name="workers.tasks.certificates.render_cards"
+)
 def render_certificate_cards(self: Any, tenant_id: int, print_id: int) -> None:
     """Render print_id; safe to run twice (a finished job is left alone)."""
     with in_tenant(tenant_id):

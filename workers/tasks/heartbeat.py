@@ -25,7 +25,7 @@ def _touch(app: Celery) -> None:
         client.set(heartbeat_key(app.conf.task_default_queue), str(time.time()), ex=HEARTBEAT_TTL)
 
 
-@shared_task(bind=True, name="workers.tasks.heartbeat.beat", ignore_result=True)
+@shared_task(bind=True, name="workers.tasks.heartbeat.beat", max_retries=3, ignore_result=True)
 def beat(self: Any) -> None:
     """Record that a worker is alive and taking tasks."""
     _touch(self.app)

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
+from flask import current_app
 from werkzeug.exceptions import NotFound
 
 from webapp.extensions import db
-from webapp.imports.services import mark_failed, run_import, validate_job
+from webapp.imports.services import mark_failed, mark_unreadable, run_import, validate_job
 from workers.tasks import in_tenant
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,26 @@ def _run(task: Any, tenant_id: int, job_id: int, step: Callable[..., Any], what:
             raise task.retry(exc=exc, countdown=retry_delay(task.request.retries)) from exc
 
 
-@shared_task(bind=True, max_retries=3, name="workers.tasks.imports.validate_import")
+def unreadable(task: Any, tenant_id: int, job_id: int) -> None:
+    """Dead letter: the file killed the worker on every delivery; the township is told."""
+    with in_tenant(tenant_id):
+        try:
+            mark_unreadable(db.session, job_id, current_app.config["CELERY_MAX_DELIVERIES"])
+        except NotFound:
+            log.warning("import %s of township %s not found; dropped", job_id, tenant_id)
+
+
+@shared_task(
+    bind=True, max_retries=3, dead_letter=unreadable, name="workers.tasks.imports.validate_import"
+)
 def validate_import(self: Any, tenant_id: int, job_id: int) -> None:
     """Check every row of job_id and store the preview."""
     _run(self, tenant_id, job_id, validate_job, "校验")
 
 
-@shared_task(bind=True, max_retries=3, name="workers.tasks.imports.run_import")
+@shared_task(
+    bind=True, max_retries=3, dead_letter=unreadable, name="workers.tasks.imports.run_import"
+)
 def import_roster(self: Any, tenant_id: int, job_id: int) -> None:
     """Import job_id in the mode the officer chose."""
     _run(self, tenant_id, job_id, run_import, "导入")

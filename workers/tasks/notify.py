@@ -35,7 +35,7 @@ def _moment(now: str | None) -> datetime | None:
     return datetime.fromisoformat(now) if now else None
 
 
-@shared_task(name=RUN_RULES, ignore_result=True)
+@shared_task(name=RUN_RULES, max_retries=3, ignore_result=True)
 def run_rules(now: str | None = None) -> int:
     """Beat: one rule run per township; how many were asked for."""
     try:
@@ -61,7 +61,7 @@ def run_township_rules(self: Any, tenant_id: int, now: str | None = None) -> dic
             raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
-@shared_task(bind=True, name=DISPATCH, ignore_result=True)
+@shared_task(bind=True, name=DISPATCH, max_retries=3, ignore_result=True)
 def dispatch(self: Any, tenant_id: int, now: str | None = None) -> dict[str, Any]:
     """Send one batch of the township's due messages; ask for another when the batch was full."""
     with in_tenant(tenant_id):
@@ -71,7 +71,7 @@ def dispatch(self: Any, tenant_id: int, now: str | None = None) -> dict[str, Any
     return report.__dict__
 
 
-@shared_task(name=SWEEP, ignore_result=True)
+@shared_task(name=SWEEP, max_retries=3, ignore_result=True)
 def sweep(now: str | None = None) -> list[int]:
     """Beat: a dispatch for every township with messages due (retries, held ones, lost leases)."""
     try:
@@ -85,6 +85,6 @@ def sweep(now: str | None = None) -> list[int]:
     return ids
 
 
-@shared_task(name=NOOP, ignore_result=True)
+@shared_task(name=NOOP, max_retries=3, ignore_result=True)
 def noop() -> None:
     """Does nothing: the benchmark's baseline of one Celery task per message."""

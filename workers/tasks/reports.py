@@ -18,7 +18,18 @@ def retry_delay(retries: int) -> int:
     return 10 * 2**retries
 
 
-@shared_task(bind=True, max_retries=3, name="workers.tasks.reports.render_report")
+def gave_up(_task: Any, tenant_id: int, report_id: int) -> None:
+    """Dead letter: rendering took the worker down on every delivery; say so on the job."""
+    with in_tenant(tenant_id):
+        try:
+            mark_failed(db.session, report_id, "生成失败：处理程序多次意外中断，已停止")
+        except NotFound:
+            log.warning("report %s of township %s not found; dropped", report_id, tenant_id)
+
+
+@shared_task(
+    bind=True, max_retries=3, dead_letter=gave_up, name="workers.tasks.reports.render_report"
+)
 def render_report(self: Any, tenant_id: int, report_id: int) -> None:
     """Render report_id; safe to run twice (a finished report is left alone)."""
     with in_tenant(tenant_id):

@@ -1,0 +1,127 @@
+"""Issue 15 finding 20 through a real Celery worker: SIGKILLed three times while it sends a batch of
+e-mails to a real SMTP server (aiosmtpd), restarted each time, until every e-mail is sent.
+
+SMTP has no idempotency key, so the e-mail the server had accepted when the worker died, but
+whose acceptance was not yet recorded, goes again: at most one copy per kill.
+"""
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from notifications.models import Channel, RecipientKind, State
+from notifications.service import Notice, Recipient, notify
+from tenants.context import tenant_context
+from tests.conftest import make_app
+from tests.notifications.lossy import SlowMailbox, SlowSmtpServer
+from tests.reminders.test_worker import DAYTIME, TEMPLATES, new_township, rows, send
+from tests.workers.harness import Worker, wait_for
+from webapp.extensions import db
+from workers.tasks.notify import DISPATCH, SWEEP
+
+pytestmark = pytest.mark.worker
+
+QUEUE = os.environ["CELERY_QUEUE"] + "-mailkill"
+MAILS, KILLS = 40, 3
+
+
+def mail_env(port: int) -> dict[str, str]:
+    return {
+        "CELERY_QUEUE": QUEUE,
+        "SMS_PROVIDER": "dev",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "MAIL_DEFAULT_SENDER": "lianxin@example.org",
+        "MAIL_TIMEOUT": "5",
+        "NOTIFY_LEASE_SECONDS": "3",
+        "NOTIFY_CONCURRENCY": "4",
+        "NOTIFY_BATCH_SIZE": "24",
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+    }
+
+
+@pytest.fixture()
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    yield client
+    for key in client.scan_iter(match=f"*{QUEUE}*"):
+        client.delete(key)
+    client.close()
+
+
+def queue_mail(township_id: int, addresses: list[str]) -> None:
+    notices = [
+        Notice(
+            rule="test.rule",
+            period="2026-03",
+            recipient=Recipient(RecipientKind.MEMBER, 700000 + i, "党员", "", address),
+            templates=TEMPLATES,
+            values={"name": "党员", "date": "2026-03-31"},
+        )
+        for i, address in enumerate(addresses)
+    ]
+    try:
+        with tenant_context(township_id):
+            notify(db.session, township_id, notices, DAYTIME)
+            db.session.commit()
+    finally:
+        db.session.remove()
+
+
+def test_finding_20_sigkill_mid_mail_batch_repeats_at_most_one_mail_per_kill(
+    database_url, redis_client, tmp_path
+) -> None:
+    mailbox = SlowMailbox(delay=0.1)  # about ten e-mails a second
+    addresses = [f"member{i}@example.org" for i in range(MAILS)]
+    flask_app = make_app(database_url, CELERY_QUEUE=QUEUE)
+    workers: list[Worker] = []
+    with SlowSmtpServer(mailbox) as smtp, flask_app.app_context():
+        env = mail_env(smtp.port)
+        try:
+            township = new_township()
+            queue_mail(township.id, addresses)
+            assert {m.channel for m in rows(township.id)} == {Channel.EMAIL}
+            for kill in range(KILLS):
+                worker = Worker(tmp_path / "mail.log", QUEUE, **env).start()
+                workers.append(worker)
+                reached = len(mailbox.messages) + 6
+                if kill == 0:
+                    send(flask_app, DISPATCH, township.id)
+                else:  # what is left, as beat's sweep finds it
+                    send(flask_app, SWEEP)
+                wait_for(
+                    lambda: len(mailbox.messages),
+                    lambda n, reached=reached: n >= reached,
+                    60,
+                    "the batch to be under way",
+                )
+                worker.kill()
+                assert any(m.state == State.SENDING for m in rows(township.id))
+            workers.append(Worker(tmp_path / "mail.log", QUEUE, **env).start())
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:  # beat's sweep, every second instead of 30
+                if all(m.state == State.SENT for m in rows(township.id)):
+                    break
+                send(flask_app, SWEEP)
+                time.sleep(1)
+            final = rows(township.id)
+            assert {m.state for m in final} == {State.SENT}, workers[-1].log()
+            per_address = Counter(a for m in mailbox.messages for a in m["to"])
+            copies = sum(n - 1 for n in per_address.values())
+            assert set(per_address) == set(addresses)
+            print(f"\ncopies after {KILLS} kills: {copies}")
+            assert copies <= KILLS, per_address
+            assert max(per_address.values()) <= 2
+            # a copy is the same message: the same Message-ID, from the key the message kept
+            ids = Counter(m["message_id"] for m in mailbox.messages)
+            assert len(ids) == MAILS
+        finally:
+            for worker in workers:
+                worker.stop()
+            db.session.remove()
+            db.engine.dispose()

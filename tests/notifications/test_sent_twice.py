@@ -6,6 +6,7 @@ Against a generic HTTP gateway that loses its answers after delivering, and a re
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -122,3 +123,43 @@ def test_finding_20_each_accepted_mail_is_recorded_before_the_next_is_sent(app, 
         State.SENT
     }
     assert sorted(accepted) == sorted(m.send_key for m in final)
+
+
+def test_finding_19_a_resend_keeps_the_key_unless_the_address_changed(
+    app, township, gateway
+) -> None:
+    from notifications.service import reopen
+
+    someone = person(phone_number())
+    gateway.script(someone.phone, *["busy"] * 2)  # 503 until the retries run out
+    queue(app, township, [notice(someone)])
+    config = sms_config(gateway, "http", NOTIFY_MAX_ATTEMPTS=2)
+    run(app, township, config)
+    (msg,) = rows(app, township)
+    run(app, township, config, utc(msg.next_attempt_at))
+    (failed,) = rows(app, township)
+    assert failed.state == State.FAILED and failed.send_key == msg.send_key
+
+    def resend(address: str | None, hours: int) -> Message:
+        with app.app_context(), tenant_context(township.id):
+            try:
+                row = db.session.get(Message, failed.id)
+                reopen(db.session, row, address, DAYTIME)
+                if address is not None:  # and fail again, to be resent once more
+                    gateway.script(address, *["busy"] * 2)
+                db.session.commit()
+            finally:
+                db.session.remove()
+        for hour in range(hours):
+            run(app, township, config, DAYTIME + timedelta(hours=hour + 1))
+        (again,) = rows(app, township)
+        return again
+
+    corrected = phone_number()
+    moved = resend(corrected, 2)  # a new number is a new message: a new key
+    assert moved.state == State.FAILED and moved.send_key not in (None, msg.send_key)
+    again = resend(None, 1)  # the same number: the gateway can recognise an earlier attempt
+    assert again.state == State.SENT and again.send_key == moved.send_key
+    keys = [(r["phone"], r["payload"]["idempotency_key"]) for r in gateway.requests]
+    assert keys == [(someone.phone, msg.send_key)] * 2 + [(corrected, moved.send_key)] * 3
+    assert gateway.count(corrected) == 1 and gateway.count(someone.phone) == 0

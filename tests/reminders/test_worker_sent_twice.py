@@ -1,14 +1,19 @@
-"""Issue 15 finding 20 through a real Celery worker: SIGKILLed three times while it sends a batch of
-e-mails to a real SMTP server (aiosmtpd), restarted each time, until every e-mail is sent.
+"""Issue 15, "Reminders sent twice", through a real Celery worker on the real Redis.
 
-SMTP has no idempotency key, so the e-mail the server had accepted when the worker died, but
-whose acceptance was not yet recorded, goes again: at most one copy per kill.
+- 19: the generic HTTP gateway delivers an SMS and loses the answer, the retry gets a 500, the
+  next attempt is served: one delivery, one key, the message sent once;
+- 20: the worker is SIGKILLed three times while it sends a batch of e-mails to a real SMTP server
+  (aiosmtpd), restarted each time, until every e-mail is sent. SMTP has no idempotency key, so
+  the e-mail the server had accepted when the worker died, but whose acceptance was not yet
+  recorded, goes again: at most one copy per kill.
 """
 
+import json
 import os
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC
 
 import pytest
 import redis
@@ -17,8 +22,18 @@ from notifications.models import Channel, RecipientKind, State
 from notifications.service import Notice, Recipient, notify
 from tenants.context import tenant_context
 from tests.conftest import make_app
-from tests.notifications.lossy import SlowMailbox, SlowSmtpServer
-from tests.reminders.test_worker import DAYTIME, TEMPLATES, new_township, rows, send
+from tests.notifications.conftest import SMS_TEMPLATES
+from tests.notifications.fakes import HTTP_TOKEN
+from tests.notifications.lossy import LossyGateway, SlowMailbox, SlowSmtpServer
+from tests.reminders.test_worker import (
+    DAYTIME,
+    TEMPLATES,
+    new_township,
+    phones,
+    queue_sms,
+    rows,
+    send,
+)
 from tests.workers.harness import Worker, wait_for
 from webapp.extensions import db
 from workers.tasks.notify import DISPATCH, SWEEP
@@ -52,6 +67,52 @@ def redis_client() -> Iterator[redis.Redis]:
     for key in client.scan_iter(match=f"*{QUEUE}*"):
         client.delete(key)
     client.close()
+
+
+def test_finding_19_delivered_then_500_then_served_reaches_the_member_once_through_the_worker(
+    database_url, redis_client, tmp_path
+) -> None:
+    queue = QUEUE + "-sms"
+    (number,) = phones("67", 1)
+    with LossyGateway(late=2.0) as lossy:
+        lossy.actions = ["deliver_then_timeout", "500"]
+        env = {
+            "CELERY_QUEUE": queue,
+            "SMS_PROVIDER": "http",
+            "SMS_ENDPOINT": lossy.url(),
+            "SMS_SECRET": HTTP_TOKEN,
+            "SMS_TEMPLATES": json.dumps(SMS_TEMPLATES),
+            "SMS_TIMEOUT": "0.5",
+            "MAIL_BACKEND": "dev",
+            "NOTIFY_QUIET_HOURS": "00:00-00:00",
+            "CELERY_VISIBILITY_TIMEOUT": "5",
+        }
+        worker = Worker(tmp_path / "sms.log", queue, **env).start()
+        flask_app = make_app(database_url, CELERY_QUEUE=queue)
+        try:
+            with flask_app.app_context():
+                township = new_township()
+                queue_sms(township.id, [number])
+                now = DAYTIME
+                for attempt in (1, 2, 3):
+                    send(flask_app, DISPATCH, township.id, now.isoformat())
+                    (msg,) = wait_for(
+                        lambda: rows(township.id),
+                        lambda r, n=attempt: r[0].attempts == n and r[0].state != State.SENDING,
+                        30,
+                        f"attempt {attempt} to be recorded",
+                    )
+                    if attempt < 3:
+                        assert msg.state == State.RETRYING, msg.reason
+                        later = msg.next_attempt_at
+                        now = later if later.tzinfo else later.replace(tzinfo=UTC)
+                assert msg.state == State.SENT, worker.log()
+                assert lossy.delivered_to(number) == 1, lossy.deliveries
+                assert [r["key"] for r in lossy.requests] == [msg.send_key] * 3
+        finally:
+            worker.stop()
+            db.session.remove()
+            db.engine.dispose()
 
 
 def queue_mail(township_id: int, addresses: list[str]) -> None:

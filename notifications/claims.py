@@ -98,8 +98,8 @@ def claim(session: Session, tenant_id: int, now: datetime, limit: int, lease: fl
                 state=State.SENDING,
                 claim_token=token,
                 lease_until=now + timedelta(seconds=lease),
-                # the attempt is counted and keyed here, in the same write: a row that had a
-                # key keeps it (its last attempt's outcome is unknown: the retry reuses it)
+                # the attempt is counted and keyed here, in the same write: the first claim
+                # gives the message its key, and every later attempt reuses it
                 attempts=Message.attempts + 1,
                 send_key=func.coalesce(
                     Message.send_key, literal(key_prefix(token)) + cast(Message.id, String)
@@ -173,27 +173,32 @@ CLAIMED_COLUMNS = (
 
 
 def key_prefix(token: str) -> str:
-    """Keys given by the claim with this token start with it (so a replay is told apart)."""
+    """A new key: the claim token that gave it (random), then the message id (unique)."""
     return token[:24] + "-"
 
 
 def is_replay(row: Any) -> bool:
-    """Did the row have its key before this claim: was its last attempt's outcome unknown?"""
-    return not (row.send_key or "").startswith(key_prefix(row.claim_token))
+    """Has an earlier attempt gone out with the row's key (counted already in the day's caps)?"""
+    return row.attempts > 1  # this claim's attempt is counted already
 
 
 def release(session: Session, row: Any, **values: Any) -> None:
-    """Give a claimed row back (held or suppressed) as if not attempted, if it is still ours."""
+    """Give a claimed row back (held or suppressed) as if not attempted, if it is still ours;
+    it keeps its key."""
     session.execute(
         update(Message)
         .where(Message.id == row.id, Message.claim_token == row.claim_token)
-        .values(
-            claim_token=None,
-            lease_until=None,
-            attempts=Message.attempts - 1,
-            send_key=row.send_key if is_replay(row) else None,
-            **values,
-        )
+        .values(claim_token=None, lease_until=None, attempts=Message.attempts - 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def renew(session: Session, token: str, until: datetime) -> None:
+    """Extend the lease of the claim's rows still being sent (a chunk sent one at a time)."""
+    session.execute(
+        update(Message)
+        .where(Message.claim_token == token, Message.state == State.SENDING)
+        .values(lease_until=until)
         .execution_options(synchronize_session=False)
     )
 

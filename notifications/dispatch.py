@@ -1,19 +1,25 @@
-"""Dispatch: claim due messages a chunk at a time, send them concurrently, record each outcome once.
+"""Dispatch: claim due messages a chunk at a time, send them, record each outcome once.
 
 A chunk is claimed, checked (quiet hours, daily caps, known-bad addresses) and given its
-idempotency keys in one transaction; only then do the requests go out, in a thread pool; the
-outcomes are written in a second transaction, each guarded by the claim token, so an outcome
-arriving after another worker reclaimed the row changes nothing. A worker that dies leaves its
-rows in "sending" with a lease; once the lease passes they are due again and are retried with the
-keys they already had (see notifications.channels for what that guarantees per provider).
+idempotency keys in one transaction; only then do the requests go out. Every outcome is written
+guarded by the claim token, so an outcome arriving after another worker reclaimed the row
+changes nothing. A worker that dies leaves its rows in "sending" with a lease; once the lease
+passes they are due again and are retried with the keys they already had.
+
+Providers that recognise a key (`Transport.idempotent`) are sent to concurrently, in a thread
+pool, and their outcomes written in one transaction per chunk: a crash in between repeats
+requests the provider ignores. The others (SMTP) cannot tell a repeat, so their messages go one
+at a time from this thread, each outcome committed as soon as the server has answered and before
+the next message is sent: a crash repeats at most the one message in flight.
 """
 
 import functools
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import exists, or_, select
@@ -29,10 +35,11 @@ from notifications.claims import (
     due_parts,
     hold,
     is_replay,
+    renew,
     snapshot,
 )
 from notifications.models import Channel, Message
-from notifications.outcomes import record_all, suppress
+from notifications.outcomes import record, record_all, suppress
 from notifications.policy import Policy
 from notifications.service import preferences_of
 from notifications.templates import SmsTemplate
@@ -127,11 +134,12 @@ def _outgoing(item: Claimed, sms: SmsTemplate | None, sign_name: str) -> Outgoin
     )
 
 
-def _send_all(
+def _start_all(
     pool: ThreadPoolExecutor, lanes: int, transports: "Channels", outgoing: list[Outgoing]
-) -> list[Result]:
-    """Send every message, `lanes` at a time: each thread works through its own share in turn
-    (one task per thread, not per message: the hand-offs would cost more than the sends)."""
+) -> Callable[[], list[Result]]:
+    """Start sending every message, `lanes` at a time: each thread works through its own share
+    in turn (one task per thread, not per message: the hand-offs would cost more than the
+    sends); the function returned waits for the results."""
     shares = [list(range(i, len(outgoing), lanes)) for i in range(min(lanes, len(outgoing)))]
     results: list[Result | None] = [None] * len(outgoing)
 
@@ -140,9 +148,39 @@ def _send_all(
             message = outgoing[i]
             results[i] = _send_one(transports.get(message.channel), message)
 
-    for future in [pool.submit(lane, share) for share in shares]:
-        future.result()
-    return cast(list[Result], results)  # every lane filled its share, or raised above
+    futures = [pool.submit(lane, share) for share in shares]
+
+    def wait() -> list[Result]:
+        for future in futures:
+            future.result()
+        return cast(list[Result], results)  # every lane filled its share, or raised above
+
+    return wait
+
+
+@dataclass
+class InTurn:
+    """Messages to providers that cannot recognise a repeat: sent one at a time, each outcome
+    committed before the next send, the chunk's lease renewed while they take their time."""
+
+    session: Session
+    token: str
+    policy: Policy
+    moment: datetime
+    report: Report
+    started: float = field(default_factory=time.monotonic)
+
+    def send(self, transports: "Channels", items: list[tuple[Claimed, Outgoing]]) -> None:
+        renewed = self.started
+        for item, message in items:
+            result = _send_one(transports.get(message.channel), message)
+            record(self.session, item, self.token, result, self.policy, self.moment, self.report)
+            now = time.monotonic()
+            if now - renewed > self.policy.lease / 3:
+                elapsed = timedelta(seconds=now - self.started + self.policy.lease)
+                renew(self.session, self.token, self.moment + elapsed)
+                renewed = now
+            self.session.commit()
 
 
 def _send_one(transport: Transport, message: Outgoing) -> Result:
@@ -195,12 +233,22 @@ def dispatch(
                 report.claimed += len(token_rows)
                 ready = prepare(session, token_rows, policy, moment, report, budget)
                 session.commit()
-                outgoing = [
-                    _outgoing(item, templates_by_rule(item.rule), sign_name) for item in ready
+                pairs = [
+                    (item, _outgoing(item, templates_by_rule(item.rule), sign_name))
+                    for item in ready
                 ]
-                results = _send_all(pool, policy.concurrency, transports, outgoing)
+                at_once = [p for p in pairs if transports.get(p[0].channel).idempotent]
+                wait = _start_all(pool, policy.concurrency, transports, [o for _, o in at_once])
+                in_turn = [p for p in pairs if not transports.get(p[0].channel).idempotent]
+                InTurn(session, token, policy, moment, report).send(transports, in_turn)
+                results = wait()
                 record_all(
-                    session, list(zip(ready, results, strict=True)), token, policy, moment, report
+                    session,
+                    [(item, r) for (item, _), r in zip(at_once, results, strict=True)],
+                    token,
+                    policy,
+                    moment,
+                    report,
                 )
                 session.commit()
         finally:

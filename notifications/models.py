@@ -97,9 +97,9 @@ class Message(TenantScoped, Timestamped, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
-    # the idempotency key of the attempt whose outcome is not known yet: written before the
-    # provider is called, kept when no answer came (timeout, crash) so the retry reuses it,
-    # cleared by a definite answer
+    # the message's idempotency key, given by its first claim (before the provider is called)
+    # and sent with every attempt on every channel that takes one; a 5xx, a timeout or a crash
+    # keep it (the attempt may have gone), only a definite refusal of the content clears it
     send_key: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]

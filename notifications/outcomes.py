@@ -82,9 +82,10 @@ def _finish(session: Session, item: Claimed, token: str, **values: Any) -> bool:
     return done.rowcount == 1
 
 
-def _success_values(item: Claimed, result: Result, now: datetime) -> dict[str, Any] | None:
-    """The row's values when the result means it went (None when it did not)."""
-    if result.outcome == Outcome.DUPLICATE and item.replay:
+def _success_values(result: Result, now: datetime) -> dict[str, Any] | None:
+    """The row's values when the result means it went (None when it did not). The key is the
+    message's own for its whole life: a provider that knows it took an earlier attempt."""
+    if result.outcome == Outcome.DUPLICATE:
         reason = "服务商已受理过此前的同一请求，未重复发送"
         return {"state": State.SENT, "reason": reason, "provider_ref": None}
     if result.outcome == Outcome.SENT:
@@ -108,15 +109,18 @@ def record(
     now: datetime,
     report: Report,
 ) -> None:
-    """Write one outcome: sent, retry later, or failed (with the fallback and the bad address)."""
+    """Write one outcome: sent, retry later, or failed (with the fallback and the bad address).
+
+    The message keeps its idempotency key through every retry, whatever the answer was (a 5xx or
+    a timeout does not prove the message did not go); only a definite refusal of the content
+    (PERMANENT) ends the message and its key, so a resend after a correction starts afresh.
+    """
     outcome = result.outcome
-    if outcome == Outcome.DUPLICATE and not item.replay:
-        outcome = Outcome.TRANSIENT  # a key collision, not our earlier attempt: try a new key
     base = {"provider": result.provider, "error_code": result.code[:64]}
-    went = _success_values(item, result, now) if outcome != Outcome.TRANSIENT else None
+    went = _success_values(result, now)
     if went is not None:
         ref = went.pop("provider_ref")
-        values = dict(base, **went, sent_at=now, send_key=None)
+        values = dict(base, **went, sent_at=now)
         if ref is not None:
             values["provider_ref"] = ref
         if _finish(session, item, token, **values):
@@ -127,7 +131,6 @@ def record(
         wait = policy.backoff(item.attempts)
         if result.retry_after:
             wait = max(wait, timedelta(seconds=result.retry_after))
-        key = item.key if not result.definite else None
         if _finish(
             session,
             item,
@@ -135,14 +138,17 @@ def record(
             **base,
             state=State.RETRYING,
             next_attempt_at=now + wait,
-            send_key=key,
             reason=f"暂时失败（第{item.attempts}次）：{detail}"[:200],
         ):
             report.retrying += 1
         return
-    reason = detail if outcome == Outcome.PERMANENT else f"重试{item.attempts}次仍失败：{detail}"
+    refused = outcome == Outcome.PERMANENT
+    reason = detail if refused else f"重试{item.attempts}次仍失败：{detail}"
+    # given up after transient failures, the last attempt may still have gone: a resend keeps
+    # the key, so the provider can recognise it
+    key = None if refused else item.key
     if not _finish(
-        session, item, token, **base, state=State.FAILED, send_key=None, reason=reason[:200]
+        session, item, token, **base, state=State.FAILED, send_key=key, reason=reason[:200]
     ):
         return
     report.failed += 1
@@ -172,7 +178,7 @@ def record_all(
     round trip instead of one per message), the others one by one."""
     groups: dict[tuple[Any, ...], dict[int, str | None]] = {}
     for item, result in outcomes:
-        values = _success_values(item, result, now)
+        values = _success_values(result, now)
         if values is None:
             record(session, item, token, result, policy, now, report)
             continue
@@ -196,7 +202,6 @@ def record_all(
                 provider=provider,
                 error_code=code,
                 sent_at=now,
-                send_key=None,
                 claim_token=None,
                 lease_until=None,
             )

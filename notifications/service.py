@@ -255,16 +255,20 @@ def set_preference(
 def reopen(
     session: Session, message: Message, address: str | None, now: datetime | None = None
 ) -> Message:
-    """Queue a failed or suppressed message again, to address when given (a corrected number)."""
+    """Queue a failed or suppressed message again, to address when given (a corrected number).
+
+    To the same address it keeps its idempotency key (kept only when the last attempt may have
+    gone): the provider recognises it instead of sending it again. A new address is a new message.
+    """
     now = now or utcnow()
     if address is not None and address != message.address:
         message.address = address[:120]
+        message.send_key = None
     message.state = State.QUEUED
     message.attempts = 0
     message.next_attempt_at = now
     message.claim_token = None
     message.lease_until = None
-    message.send_key = None
     message.reason = "已重新排队发送"
     message.error_code = ""
     return message

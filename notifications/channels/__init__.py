@@ -4,9 +4,13 @@ A channel never raises for a provider's answer: it returns a Result whose outcom
 the message went (SENT, DELIVERED), went before (DUPLICATE: the provider recognised the
 idempotency key of an earlier attempt), may go on a later try (TRANSIENT) or never will
 (PERMANENT). `definite` is False when the provider's answer was never seen (a timeout, a
-dropped connection): the dispatcher then retries with the same idempotency key, which the
-providers that honour one (`idempotent = True`) use to make the retry a no-op if the first
-request got through.
+dropped connection).
+
+Every attempt of a message carries the same idempotency key (Outgoing.key, the message's for its
+whole life), whatever the last answer was: a 5xx proves no more than a timeout that the message
+did not go. The providers that honour a key (`idempotent = True`) make a retry of a request that
+got through a no-op; for the others (SMTP, Tencent) the dispatcher records each outcome before
+it sends the next message, so a crash repeats at most the one message in flight.
 """
 
 import enum

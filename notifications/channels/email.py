@@ -1,7 +1,9 @@
 """E-mail over SMTP (smtplib): one connection per sending thread, reused within a batch.
 
 SMTP has no idempotency key; the Message-ID is derived from it instead, so the rare retry after
-an unknown outcome produces a copy that mail clients recognise as the same message.
+an unknown outcome produces a copy that mail clients recognise as the same message. Being not
+`idempotent`, e-mail is sent one message at a time, each outcome recorded before the next goes
+(notifications.dispatch): a crash repeats at most the one message in flight.
 """
 
 import contextlib

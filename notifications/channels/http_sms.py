@@ -1,8 +1,10 @@
 """A generic HTTP SMS gateway: POST JSON to a configurable URL (SMS_ENDPOINT).
 
 The contract, for whoever runs the gateway:
-  request  {"to", "text", "sign_name", "template_id", "params", "reference"} with
-           "Authorization: Bearer <SMS_SECRET>" (when set) and "Idempotency-Key: <key>";
+  request  {"to", "text", "sign_name", "template_id", "params", "reference", "idempotency_key"}
+           with "Authorization: Bearer <SMS_SECRET>" (when set) and "Idempotency-Key: <key>";
+           the key is the message's for its whole life: every retry (after a timeout, a 5xx or
+           a crash) sends the same one, so the gateway must deliver a key's message once;
   answer   2xx (optionally {"id": "..."}) sent; 409 the key was seen before (already sent);
            429 rate-limited (Retry-After in seconds); 400/422 refused for good
            ({"error": "invalid_number"} marks the number invalid); 5xx try again later.
@@ -95,6 +97,7 @@ class HttpSms(Transport):
             "template_id": sms.template_id if sms else "",
             "params": sms.values(message.values) if sms else {},
             "reference": str(message.message_id),
+            "idempotency_key": message.key,
         }
         headers = {
             "Content-Type": "application/json; charset=utf-8",

@@ -2,7 +2,8 @@
 
 Tencent has no idempotency key: a retry after an unknown outcome (a timeout) may send twice.
 The key travels as SessionContext, which Tencent echoes in receipts, so such a pair can be
-recognised afterwards.
+recognised afterwards; and, being not `idempotent`, these SMS go one at a time, each outcome
+recorded before the next is sent, so a crash repeats at most the one in flight.
 """
 
 import hashlib

@@ -68,7 +68,9 @@ def test_aliyun_sends_with_template_code_params_and_sign_name(gateway) -> None:
     assert gateway.bad_signatures == 0
     (taken,) = gateway.accepted
     assert taken["values"] == {"name": "张三", "date": "2026-03-01"}
-    assert taken["sign"] == "连心测试" and taken["out_id"] == "1"
+    # the message's key is both the nonce and the OutId Aliyun echoes in receipts
+    assert taken["sign"] == "连心测试" and taken["out_id"] == "key-1"
+    assert gateway.requests[-1]["params"]["SignatureNonce"] == "key-1"
 
 
 def test_aliyun_error_codes_are_classified(gateway) -> None:

@@ -1,6 +1,8 @@
 """Marshmallow schemas of the API: what goes in, what comes out."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from webapp.api.base import Schema
 
 CHINESE = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 

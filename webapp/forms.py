@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import Field, Form, PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import ValidationError
 
@@ -25,8 +25,12 @@ def _named(field: Field, problem: str) -> str:
     return _("%(label)s%(problem)s", label=field.label.text, problem=problem)
 
 
-class _Text:
-    """No NUL, lone surrogates or control characters in the field's text (or its choices)."""
+class _Rules:
+    """No NUL, lone surrogates or control characters in text; whole numbers within 32 bits.
+
+    Checks the field's data whatever the field type: a SelectField may coerce to int, a multiple
+    select holds a list.
+    """
 
     def __init__(self, multiline: bool) -> None:
         self.multiline = multiline
@@ -34,15 +38,13 @@ class _Text:
     def __call__(self, form: Form, field: Field) -> None:
         values = field.data if isinstance(field.data, list | tuple) else [field.data]
         for value in values:
-            problem = text_problem(value, self.multiline) if isinstance(value, str) else None
+            problem = None
+            if isinstance(value, str):
+                problem = text_problem(value, self.multiline)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                problem = int_problem(value)
             if problem:
                 raise ValidationError(_named(field, problem))
-
-
-def _whole_number(form: Form, field: Field) -> None:
-    problem = int_problem(field.data) if isinstance(field.data, int) else None
-    if problem:
-        raise ValidationError(_named(field, problem))
 
 
 class SafeForm(FlaskForm):
@@ -56,10 +58,7 @@ class SafeForm(FlaskForm):
             field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
             if isinstance(field, StringField) and not isinstance(field, PasswordField):
                 field.filters = (*field.filters, _trim)
-            if isinstance(field, IntegerField):
-                field.validators = [*field.validators, _whole_number]
-            else:
-                field.validators = [*field.validators, _Text(isinstance(field, TextAreaField))]
+            field.validators = [*field.validators, _Rules(isinstance(field, TextAreaField))]
             return field
 
 

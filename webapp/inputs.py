@@ -43,3 +43,12 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", INT32_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def as_id(value: Any) -> int | None:
+    """A row id from text ("12"), or None for anything else: not ASCII digits, or beyond 32 bits."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(INT32_MAX)):
+        return None
+    number = int(text)
+    return number if 0 < number <= INT32_MAX else None

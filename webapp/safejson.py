@@ -1,8 +1,8 @@
 """Request bodies in JSON are parsed once, within limits: size, nesting depth, number length.
 
-Flask's Request.get_json parses with SafeRequest.json_module; the API's argument parser reads that
-cached result (webapp.api.SafeParser), so a hostile body is refused with a 400 before anything
-else looks at it, instead of failing inside the JSON parser.
+The app's JSON provider (SafeJSONProvider) parses with loads, so request.get_json does; the API's
+argument parser reads that cached result (webapp.api.base.SafeParser). A hostile body is refused
+with a 400 before anything else looks at it, instead of failing inside the JSON parser.
 """
 
 import json
@@ -12,6 +12,7 @@ from itertools import accumulate
 from typing import Any, NoReturn
 
 from flask import Request, current_app
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
@@ -62,17 +63,16 @@ def loads(data: str | bytes, **kwargs: Any) -> Any:
     return json.loads(text, **kwargs)
 
 
-class _Json:
-    """What SafeRequest parses its body with."""
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider, parsing within the limits."""
 
-    loads = staticmethod(loads)
-    dumps = staticmethod(json.dumps)
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """loads() above."""
+        return loads(s, **kwargs)
 
 
 class SafeRequest(Request):
-    """A request whose JSON body is size-capped and parsed by loads; its failures answer 400."""
-
-    json_module = _Json
+    """A request whose JSON body is size-capped; a body refused by loads answers 400."""
 
     @property
     def max_content_length(self) -> int | None:

@@ -10,6 +10,7 @@ from tenants.db import utcnow
 from webapp.activities.models import Activity, ActivityKind, Attendance, AttendanceMode
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch, BranchKind
+from webapp.inputs import as_id
 from webapp.members.models import Member, MemberStatus
 
 ACTIVE = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
@@ -28,10 +29,8 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 
 def _branch_in_scope(session: Session, value: Any) -> Branch | None:
-    try:
-        return session.get(Branch, int(value))
-    except (TypeError, ValueError):
-        return None
+    branch_id = as_id(value)
+    return session.get(Branch, branch_id) if branch_id else None
 
 
 def activity_problems(session: Session, data: dict[str, Any]) -> tuple[dict[str, str], dict]:

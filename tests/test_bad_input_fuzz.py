@@ -71,17 +71,30 @@ def _url(rule: Any, tw: TownshipWorld, extras: dict[str, Any]) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def api_writes(app: Flask) -> Iterator[tuple[Any, str, marshmallow.Schema | None]]:
-    """(rule, method, body schema or None) for every API write route."""
+def _api_arguments(app: Flask, methods: set[str]) -> Iterator[tuple[Any, str, list[Any]]]:
+    """(rule, method, its flask-smorest argument docs) for the API routes answering methods."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/"):
             continue
         view_class = getattr(app.view_functions[rule.endpoint], "view_class", None)
-        for method in sorted(rule.methods & WRITE):
+        for method in sorted(rule.methods & methods):
             func = getattr(view_class, method.lower(), None)
-            docs = getattr(func, "_apidoc", {}).get("arguments", {}).get("parameters", [])
-            body = next((p["schema"] for p in docs if p["in"] == "json"), None)
-            yield rule, method, body() if isinstance(body, type) else body
+            yield (
+                rule,
+                method,
+                getattr(func, "_apidoc", {}).get("arguments", {}).get("parameters", []),
+            )
+
+
+def _instance(schema: Any) -> marshmallow.Schema:
+    return schema() if isinstance(schema, type) else schema
+
+
+def api_writes(app: Flask) -> Iterator[tuple[Any, str, marshmallow.Schema | None]]:
+    """(rule, method, body schema or None) for every API write route."""
+    for rule, method, docs in _api_arguments(app, WRITE):
+        body = next((p["schema"] for p in docs if p["in"] == "json"), None)
+        yield rule, method, None if body is None else _instance(body)
 
 
 def _leaf(field: fields.Field) -> fields.Field:
@@ -293,12 +306,15 @@ def test_finding_27_nul_surrogates_and_control_characters_are_refused_with_the_f
 
 
 def test_every_api_schema_uses_the_shared_input_rules(app: Flask) -> None:
+    """Bodies and query arguments alike: each schema derives from webapp.api.base.Schema."""
     outside = [
-        f"{method} {rule.rule}: {type(schema).__name__}"
-        for rule, method, schema in api_writes(app)
-        if schema is not None and not isinstance(schema, Schema)
+        f"{method} {rule.rule}: {type(_instance(p['schema'])).__name__}"
+        for rule, method, docs in _api_arguments(app, WRITE | {"GET"})
+        for p in docs
+        if not isinstance(_instance(p["schema"]), Schema)
     ]
     assert outside == []
+    assert sum(1 for _ in _api_arguments(app, {"GET"})) >= 30
 
 
 FORM_VALUES = {

@@ -273,7 +273,31 @@ def _schema_fuzz(app: Flask, world: World, kinds: list[str]) -> tuple[Fuzzer, di
                 f"{kind}: {method} {rule.rule} answered {response.status_code}, "
                 f"fields not named: {sorted(wanted - named)}",
             )
+    _query_fuzz(app, fuzz, extras, kinds)
     return fuzz, extras
+
+
+def _query_fuzz(app: Flask, fuzz: Fuzzer, extras: dict[str, Any], kinds: list[str]) -> None:
+    """The query arguments of every API GET route, the same way (one hostile kind at a time)."""
+    for rule, method, docs in _api_arguments(app, {"GET"}):
+        url = _url(rule, fuzz.tw, extras)
+        for schema in (_instance(p["schema"]) for p in docs if p["in"] == "query"):
+            for kind in (k for k in kinds if k in EXPECT_FIELDS):
+                wanted = _targets(schema, EXPECT_FIELDS[kind])
+                query = {name: str(HOSTILE[kind]) for name in wanted}
+                if not query:
+                    continue
+                raw = urlencode(query, errors="surrogatepass")
+                response = fuzz.send(kind, method, f"{url}?{raw}", headers=fuzz.headers)
+                body = response.get_json(silent=True) if response else None
+                errors = body.get("errors", {}) if isinstance(body, dict) else {}
+                named = set(errors.get("query", {}))
+                # a lone surrogate cannot survive URL decoding (it becomes U+FFFD): no 5xx is enough
+                fuzz.expect(
+                    kind == "surrogate" or (response.status_code == 422 and set(query) <= named),
+                    f"{kind}: GET {rule.rule}?{sorted(query)} answered {response.status_code}, "
+                    f"named {sorted(named)}",
+                )
 
 
 def test_finding_26_integers_beyond_their_column_are_refused_with_the_field_named(

@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tenants.context import tenant_context
+from tests.activities.helpers import activity
 from tests.conftest import make_app
 from tests.factories import login, token_for
 from webapp.auth.models import Role
@@ -212,3 +213,16 @@ def test_finding_25_a_json_body_nested_too_deep_or_with_a_huge_number_answers_40
     at_limit = client.post(base, data="[" * 32 + "]" * 32, headers=headers)
     assert at_limit.status_code == 422  # 32 levels parse; the schema then wants an object
     assert _counts(app, world) == before
+
+
+def test_finding_27_attendance_rows_posted_without_a_form_refuse_nul(app, client, world) -> None:
+    tw = world.a
+    with app.app_context(), tenant_context(tw.township.id):
+        activity_id = activity(tw.branch)
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    response = client.post(
+        f"/t/{tw.township.slug}/activities/{activity_id}/attendance",
+        data={f"mode_{tw.member.id}": "absent", f"explanation_{tw.member.id}": "外出\x00务工"},
+    )
+    assert response.status_code == 422
+    assert "说明不能包含空字符（NUL）" in response.get_data(as_text=True)

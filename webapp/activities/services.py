@@ -10,7 +10,7 @@ from tenants.db import utcnow
 from webapp.activities.models import Activity, ActivityKind, Attendance, AttendanceMode
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch, BranchKind
-from webapp.inputs import as_id
+from webapp.inputs import as_id, text_problem
 from webapp.members.models import Member, MemberStatus
 
 ACTIVE = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
@@ -154,6 +154,9 @@ def _entry_problem(
         at_branch_id = branch.id
     if mode == AttendanceMode.ABSENT and not explanation:
         return "缺席的，请填写党员说明的原因", {}
+    bad_text = text_problem(explanation, multiline=True)
+    if bad_text:  # the roster page posts its rows without a form class
+        return f"说明{bad_text}", {}
     return None, {"mode": mode, "at_branch_id": at_branch_id, "explanation": explanation}
 
 

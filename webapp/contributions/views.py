@@ -70,7 +70,7 @@ def _submit(form: Any, action: str, service: Any) -> Any:
     try:
         if not form.validate():
             raise LifeInvalid({})
-        if not form.member_id.data:
+        if not as_id(form.member_id.data):
             raise LifeInvalid({"member_id": "请选择党员"})
         member = _member(form.member_id.data, action)
         return service(member, form.data_for_service())

@@ -9,6 +9,8 @@ from tenants.context import require_scope
 from tenants.models import Township
 from tenants.scoping import TenantScoped
 
+MAX_ID = 2**31 - 1  # ids are 32-bit columns; a larger one exists nowhere
+
 T = TypeVar("T", bound=TenantScoped)
 
 
@@ -18,6 +20,8 @@ def get_in_tenant(session: Session, model: type[T], ident: int | str | None) -> 
         key = int(ident)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not 0 < key <= MAX_ID:
+        raise NotFound()
     obj = session.get(model, key)
     if obj is None or not require_scope().can_read(obj.tenant_id):
         raise NotFound()

@@ -1,12 +1,16 @@
 """Malformed input gets a clear 4xx and changes nothing."""
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from tenants.context import tenant_context
+from tests.activities.helpers import activity
 from tests.conftest import make_app
 from tests.factories import login, token_for
 from webapp.auth.models import Role
 from webapp.branches.models import Branch
+from webapp.departures.models import Departure
 from webapp.extensions import db
 from webapp.members.models import Member
 
@@ -17,6 +21,11 @@ def _counts(app, world) -> tuple[int, int]:
             db.session.scalar(select(func.count(Member.id))),
             db.session.scalar(select(func.count(Branch.id))),
         )
+
+
+def _departures(app, world) -> int:
+    with app.app_context(), tenant_context(world.a.township.id):
+        return db.session.scalar(select(func.count(Departure.id)))
 
 
 def test_member_form_shows_every_error_in_chinese_and_saves_nothing(app, client, world) -> None:
@@ -122,3 +131,98 @@ def test_oversized_bodies_are_refused(database_url, world) -> None:
     )
     assert response.status_code == 413 and "上传内容过大" in response.get_data(as_text=True)
     assert _counts(app, world) == before
+
+
+def test_finding_27_a_departure_of_whitespace_is_refused_on_the_form_and_the_api(
+    app, client, world
+) -> None:
+    tw = world.a
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {token_for(tw.users[Role.TOWNSHIP_ADMIN])}"}
+    before = _counts(app, world), _departures(app, world)
+    today = date.today().isoformat()
+    form = client.post(
+        f"/t/{tw.township.slug}/members/{tw.member.id}/departure/new",
+        data={"departed_on": today, "address": " \t\u3000 ", "occupation": "   "},
+    )
+    assert form.status_code == 422
+    assert "请填写去向地址" in form.get_data(as_text=True)
+    api = client.post(
+        f"/api/v1/t/{tw.township.slug}/members/{tw.member.id}/departures",
+        json={"departed_on": today, "address": "   "},
+        headers=headers,
+    )
+    assert api.status_code == 422, api.get_json()
+    assert (_counts(app, world), _departures(app, world)) == before
+
+
+def test_finding_27_form_text_is_trimmed_and_control_characters_are_named(
+    app, client, world
+) -> None:
+    login(client, world.a.users[Role.TOWNSHIP_ADMIN])
+    before = _counts(app, world)
+    url = f"/t/{world.a.township.slug}/branches/new"
+    blank = client.post(url, data={"name": " \t ", "kind": "regular"})
+    assert blank.status_code == 422 and "请填写支部名称" in blank.get_data(as_text=True)
+    nul = client.post(url, data={"name": "新支部\x00", "kind": "regular"})
+    assert nul.status_code == 422
+    assert "支部名称不能包含空字符（NUL）" in nul.get_data(as_text=True)
+    escape = client.post(url, data={"name": "新支部\x1b[2J", "kind": "regular"})
+    assert "支部名称不能包含换行、制表符或其他控制字符" in escape.get_data(as_text=True)
+    assert _counts(app, world) == before
+
+
+def test_finding_26_form_numbers_beyond_their_column_are_refused(app, client, world) -> None:
+    tw = world.a
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    before = _counts(app, world)
+    response = client.post(
+        f"/t/{tw.township.slug}/dues/members/{tw.member.id}/payments",
+        data={
+            "first_month": date.today().strftime("%Y-%m"),
+            "months": str(10**40),
+            "amount": "10.00",
+            "paid_on": date.today().isoformat(),
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code in (200, 422)
+    assert "数值超出允许范围" in response.get_data(as_text=True)
+    for value in (str(2**63), "9" * 5000):
+        support = client.post(
+            f"/t/{tw.township.slug}/support/new",
+            data={"member_id": value, "need": "living", "description": "需要帮助照顾老人"},
+        )
+        assert support.status_code == 422 and "请选择党员" in support.get_data(as_text=True)
+    assert _counts(app, world) == before
+
+
+def test_finding_25_a_json_body_nested_too_deep_or_with_a_huge_number_answers_400(
+    app, client, world
+) -> None:
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {token_for(world.a.users[Role.TOWNSHIP_ADMIN])}"}
+    headers["Content-Type"] = "application/json"
+    base = f"/api/v1/t/{world.a.township.slug}/branches"
+    before = _counts(app, world)
+    deep = client.post(base, data="[" * 10_000 + "]" * 10_000, headers=headers)
+    assert deep.status_code == 400 and "嵌套过深" in deep.get_json()["message"]
+    huge = client.post(base, data='{"name": "x", "kind": ' + "7" * 5000 + "}", headers=headers)
+    assert huge.status_code == 400 and "数字过长" in huge.get_json()["message"]
+    at_limit = client.post(base, data="[" * 32 + "]" * 32, headers=headers)
+    assert at_limit.status_code == 422  # 32 levels parse; the schema then wants an object
+    assert _counts(app, world) == before
+
+
+def test_finding_27_attendance_rows_posted_without_a_form_refuse_nul(app, client, world) -> None:
+    tw = world.a
+    with app.app_context(), tenant_context(tw.township.id):
+        activity_id = activity(tw.branch)
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    response = client.post(
+        f"/t/{tw.township.slug}/activities/{activity_id}/attendance",
+        data={f"mode_{tw.member.id}": "absent", f"explanation_{tw.member.id}": "外出\x00务工"},
+    )
+    assert response.status_code == 422
+    assert "说明不能包含空字符（NUL）" in response.get_data(as_text=True)

@@ -13,11 +13,16 @@ from webapp import redaction
 from webapp.config import from_env
 from webapp.crypto import keyring
 from webapp.extensions import babel, csrf, db, login_manager
+from webapp.inputs import BoundedIntConverter
+from webapp.safejson import SafeJSONProvider, SafeRequest
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; config overrides what the environment says."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = SafeRequest
+    app.json = SafeJSONProvider(app)
+    app.url_map.converters["int"] = BoundedIntConverter
     settings = from_env(Path(app.instance_path))
     settings.update(config or {})
     app.config.update(settings)

@@ -133,6 +133,7 @@ def from_env(instance: Path) -> dict[str, Any]:
         # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0: none
         "LIANXIN_TRUSTED_PROXIES": _int("LIANXIN_TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "JSON_MAX_BYTES": _int("JSON_MAX_BYTES", 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

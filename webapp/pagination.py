@@ -7,6 +7,8 @@ from flask import request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from webapp.inputs import INT32_MAX
+
 PER_PAGE = 20
 
 
@@ -35,7 +37,7 @@ class Page:
 def page_number(value: Any) -> int:
     """A page number from a query argument; anything odd is page 1."""
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), INT32_MAX)
     except (TypeError, ValueError):
         return 1
 

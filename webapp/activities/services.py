@@ -10,6 +10,7 @@ from tenants.db import utcnow
 from webapp.activities.models import Activity, ActivityKind, Attendance, AttendanceMode
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch, BranchKind
+from webapp.inputs import as_id, text_problem
 from webapp.members.models import Member, MemberStatus
 
 ACTIVE = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
@@ -28,10 +29,8 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 
 def _branch_in_scope(session: Session, value: Any) -> Branch | None:
-    try:
-        return session.get(Branch, int(value))
-    except (TypeError, ValueError):
-        return None
+    branch_id = as_id(value)
+    return session.get(Branch, branch_id) if branch_id else None
 
 
 def activity_problems(session: Session, data: dict[str, Any]) -> tuple[dict[str, str], dict]:
@@ -155,6 +154,9 @@ def _entry_problem(
         at_branch_id = branch.id
     if mode == AttendanceMode.ABSENT and not explanation:
         return "缺席的，请填写党员说明的原因", {}
+    bad_text = text_problem(explanation, multiline=True)
+    if bad_text:  # the roster page posts its rows without a form class
+        return f"说明{bad_text}", {}
     return None, {"mode": mode, "at_branch_id": at_branch_id, "explanation": explanation}
 
 

@@ -27,6 +27,7 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.branches.models import Branch
 from webapp.branches.services import branch_options
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.pagination import paginate
 from webapp.tenancy import township_blueprint
 
@@ -56,7 +57,7 @@ def _activity(activity_id: int, action: str = "member.view") -> Activity:
 def _branch_filter(action: str = "member.view") -> int | None:
     limit = branch_limit(current_user, action)
     value = request.args.get("branch", "")
-    return limit if limit is not None else (int(value) if value.isdigit() else None)
+    return limit if limit is not None else as_id(value)
 
 
 @bp.route("/")
@@ -159,8 +160,11 @@ def attendance(activity_id: int) -> Any:
 def cancel(activity_id: int) -> Any:
     """Cancel an activity (after the confirmation on the page)."""
     activity = _activity(activity_id, "activity.manage")
+    form = CancelForm()
+    if not form.validate():
+        return _show(activity, {"reason": "；".join(form.reason.errors)}, 422)
     try:
-        do_cancel_activity(db.session, current_user, activity, request.form.get("reason", ""))
+        do_cancel_activity(db.session, current_user, activity, form.reason.data or "")
     except LifeInvalid as exc:
         db.session.rollback()
         return _show(activity, exc.errors, 422)

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api, Blueprint, abort
 
+from webapp.api.base import SafeParser
 from webapp.extensions import csrf, db
 
 api = Api()
@@ -19,6 +20,12 @@ TOKEN_SCHEME = {
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest Blueprint whose arguments are read by SafeParser."""
+
+    ARGUMENTS_PARSER = SafeParser()
 
 
 def authenticate() -> None:
@@ -41,7 +48,7 @@ def api_blueprint(
 ) -> Blueprint:
     """An API blueprint; township=True mounts it under /api/v1/t/<slug> in that township's scope."""
     prefix = "/api/v1" + ("/t/<slug>" if township else "") + url_prefix
-    bp = Blueprint(name, import_name, url_prefix=prefix)
+    bp = ApiBlueprint(name, import_name, url_prefix=prefix)
     bp.before_request(authenticate)
     if township:
         from webapp.tenancy import enter_township_for

@@ -6,11 +6,12 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from werkzeug.exceptions import NotFound
 
 from tenants.access import get_in_tenant
 from webapp.api import api_blueprint
+from webapp.api.base import Multiline, Schema
 from webapp.api.common import page_of, require_api, unprocessable
 from webapp.api.schemas import CHINESE, PageArgs, PageMeta
 from webapp.auth.permissions import branch_limit, can
@@ -76,10 +77,10 @@ class CertificateReplaceIn(Schema):
     number = _f(fields.String, load_default="")
     issued_on = _f(fields.Date, required=True)
     expires_on = _f(fields.Date, required=True)
-    reason = _f(fields.String, required=True)
+    reason = _f(Multiline, required=True)
     destination = _f(fields.String, load_default="")
     inflow_branch_id = _f(fields.Integer, load_default=None, allow_none=True)
-    notes = _f(fields.String, load_default="")
+    notes = _f(Multiline, load_default="")
 
 
 class CertificateIssueIn(CertificateReplaceIn):
@@ -94,21 +95,21 @@ class CertificateVerifyIn(Schema):
     verified_on = _f(fields.Date, required=True)
     branch_id = _f(fields.Integer, required=True)
     verifier_name = _f(fields.String, load_default="")
-    notes = _f(fields.String, load_default="")
+    notes = _f(Multiline, load_default="")
 
 
 class CertificateLossIn(Schema):
     """挂失."""
 
     lost_on = _f(fields.Date, required=True)
-    notes = _f(fields.String, load_default="")
+    notes = _f(Multiline, load_default="")
 
 
 class CertificateReturnIn(Schema):
     """交回."""
 
     returned_on = _f(fields.Date, required=True)
-    notes = _f(fields.String, load_default="")
+    notes = _f(Multiline, load_default="")
 
 
 class CertificateVerificationOut(Schema):

@@ -6,10 +6,11 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from tenants.access import get_in_tenant
 from webapp.api import api_blueprint
+from webapp.api.base import Multiline, Schema
 from webapp.api.common import page_of, require_api, unprocessable
 from webapp.api.schemas import CHINESE, PageArgs
 from webapp.auth.permissions import branch_limit, can
@@ -50,9 +51,9 @@ class StintIn(Schema):
     phone = fields.String(load_default="")
     wechat = fields.String(load_default="")
     email = fields.String(load_default="")
-    living = fields.String(load_default="")
-    study = fields.String(load_default="")
-    notes = fields.String(load_default="")
+    living = Multiline(load_default="")
+    study = Multiline(load_default="")
+    notes = Multiline(load_default="")
 
 
 class DepartureIn(StintIn):
@@ -72,7 +73,7 @@ class ReturnIn(Schema):
     """返回登记."""
 
     returned_on = fields.Date(required=True, error_messages=CHINESE)
-    notes = fields.String(load_default="")
+    notes = Multiline(load_default="")
 
 
 class StintOut(Schema):

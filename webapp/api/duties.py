@@ -6,11 +6,12 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from tenants.access import get_in_tenant
 from webapp.api import api_blueprint
+from webapp.api.base import Multiline, Schema
 from webapp.api.common import page_of, require_api, unprocessable
 from webapp.api.schemas import CHINESE, PageArgs
 from webapp.auth.permissions import branch_limit, can
@@ -68,8 +69,8 @@ class ContactIn(Schema):
 
     contacted_on = fields.Date(required=True, error_messages=CHINESE)
     channel = fields.String(required=True, validate=_enum(ContactChannel), error_messages=CHINESE)
-    substance = fields.String(required=True, error_messages=CHINESE)
-    follow_up = fields.String(load_default="")
+    substance = Multiline(required=True, error_messages=CHINESE)
+    follow_up = Multiline(load_default="")
     follow_up_due = fields.Date(load_default=None, error_messages=CHINESE)
 
 
@@ -125,8 +126,8 @@ class ItemIn(Schema):
     kind = fields.String(required=True, validate=_enum(ThreeOnesKind), error_messages=CHINESE)
     status = fields.String(required=True, validate=_enum(ThreeOnesStatus), error_messages=CHINESE)
     happened_on = fields.Date(load_default=None, error_messages=CHINESE)
-    note = fields.String(load_default="")
-    explanation = fields.String(load_default="")
+    note = Multiline(load_default="")
+    explanation = Multiline(load_default="")
 
 
 class ItemOut(Schema):

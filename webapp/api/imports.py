@@ -3,10 +3,11 @@
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from tenants.access import get_in_tenant
 from webapp.api import api_blueprint
+from webapp.api.base import Schema
 from webapp.api.common import page_of, require_api
 from webapp.api.schemas import PageArgs, PageMeta
 from webapp.extensions import db

@@ -1,8 +1,9 @@
 """Schemas of the branch life, dues and contribution API: what goes in, what comes out."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from webapp.activities.models import ActivityKind, AttendanceMode
+from webapp.api.base import Multiline, Schema
 from webapp.api.schemas import CHINESE, PageArgs
 from webapp.contributions.models import ContributionKind
 
@@ -59,7 +60,7 @@ class EntryIn(Schema):
         validate=validate.OneOf([m.value for m in AttendanceMode], error="方式不正确"),
     )
     at_branch_id = fields.Integer(load_default=None)
-    explanation = fields.String(load_default="")
+    explanation = Multiline(load_default="")
 
 
 class AttendanceIn(Schema):
@@ -80,7 +81,7 @@ class AttendanceOut(Schema):
 class ReasonIn(Schema):
     """A reason (cancel, reject)."""
 
-    reason = fields.String(load_default="")
+    reason = Multiline(load_default="")
 
 
 class RateArgs(ListArgs):
@@ -142,7 +143,7 @@ class ContributionIn(Schema):
         required=True,
         validate=validate.OneOf([k.value for k in ContributionKind], error="类别不正确"),
     )
-    description = fields.String(required=True, error_messages=CHINESE)
+    description = Multiline(required=True, error_messages=CHINESE)
     happened_on = fields.Date(required=True, error_messages=CHINESE)
 
 
@@ -179,7 +180,7 @@ class SupportIn(Schema):
 
     member_id = fields.Integer(required=True, error_messages=CHINESE)
     need = fields.String(required=True, error_messages=CHINESE)
-    description = fields.String(required=True, error_messages=CHINESE)
+    description = Multiline(required=True, error_messages=CHINESE)
     opened_on = fields.Date(load_default=None, error_messages=CHINESE)
 
 
@@ -188,7 +189,7 @@ class ServiceIn(Schema):
 
     served_on = fields.Date(required=True, error_messages=CHINESE)
     served_by = fields.String(required=True, error_messages=CHINESE)
-    what = fields.String(required=True, error_messages=CHINESE)
+    what = Multiline(required=True, error_messages=CHINESE)
 
 
 class ServiceOut(Schema):

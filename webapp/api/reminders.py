@@ -6,13 +6,14 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from notifications.models import Channel, Message, RecipientKind, State
 from notifications.queries import LogFilters, delivery_log, inbox, stats
 from notifications.service import preferences_of
 from tenants.access import get_for_write, get_in_tenant
 from webapp.api import api_blueprint
+from webapp.api.base import Schema
 from webapp.api.common import page_of, require_api, unprocessable
 from webapp.api.schemas import CHINESE, PageArgs, PageMeta
 from webapp.auth.models import Role

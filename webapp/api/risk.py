@@ -5,9 +5,10 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from webapp.api import api_blueprint
+from webapp.api.base import Schema
 from webapp.api.common import require_api, unprocessable
 from webapp.auth.permissions import branch_limit
 from webapp.duties.periods import PeriodInvalid

@@ -1,8 +1,9 @@
 """Marshmallow schemas of the API: what goes in, what comes out."""
 
 from flask import g
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from webapp.api.base import Schema
 from webapp.auth.permissions import can
 
 CHINESE = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}

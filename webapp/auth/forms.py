@@ -1,20 +1,20 @@
 """Login, password and token forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
 from webapp.auth.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
+from webapp.forms import SafeForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     """用户名 + 密码."""
 
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(SafeForm):
     """修改密码."""
 
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
@@ -25,7 +25,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(SafeForm):
     """新建API令牌."""
 
     name = StringField(

@@ -1,13 +1,13 @@
 """Branch form."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp.branches.models import BRANCH_KIND_LABELS
+from webapp.forms import SafeForm
 
 
-class BranchForm(FlaskForm):
+class BranchForm(SafeForm):
     """新建/修改支部."""
 
     name = StringField(

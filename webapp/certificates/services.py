@@ -24,6 +24,7 @@ from webapp.certificates.models import (
 )
 from webapp.certificates.queries import valid_certificate
 from webapp.departures.services import current_departure, destination_fields
+from webapp.inputs import as_id
 from webapp.members.models import Member, MemberStatus
 
 NUMBER_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,31}$")
@@ -124,7 +125,7 @@ def issue_problems(
         errors["destination"] = "外出去向不能超过200个字符"
     inflow = data.get("inflow_branch_id")
     if inflow not in (None, "", 0):
-        branch = session.get(Branch, int(inflow)) if str(inflow).isdigit() else None
+        branch = session.get(Branch, as_id(inflow)) if as_id(inflow) else None
         if branch is None:
             errors["inflow_branch_id"] = "请选择本乡镇的支部，或留空"
         elif branch.id == member.branch_id:
@@ -341,7 +342,7 @@ def verification_problems(actor: Any, cert: Certificate, data: dict[str, Any]) -
         elif day > cert.expires_on:
             errors["verified_on"] = f"该证已于{cert.expires_on}到期，请办理换证"
     branch_id = data.get("branch_id")
-    branch_id = int(branch_id) if str(branch_id or "").isdigit() else None
+    branch_id = as_id(branch_id)
     if branch_id not in cert.holder_branch_ids():
         errors["branch_id"] = "请选择该证的流出地支部或流入地支部"
     elif not can(actor, "certificate.verify", branch_id):

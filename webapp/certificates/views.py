@@ -38,6 +38,7 @@ from webapp.certificates.services import (
     verify_months,
 )
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.reports.models import ReportStatus
@@ -49,7 +50,7 @@ bp = township_blueprint("certificates", __name__)
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return as_id(value)
 
 
 def _certificate(certificate_id: int, action: str) -> Certificate:

@@ -33,6 +33,7 @@ from webapp.contributions.services import (
     list_support,
 )
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.tenancy import township_blueprint
@@ -61,7 +62,7 @@ def _member_choices(action: str) -> list[tuple[str, str]]:
 def _limit() -> int | None:
     limit = branch_limit(current_user, "member.view")
     value = request.args.get("branch", "")
-    return limit if limit is not None else (int(value) if value.isdigit() else None)
+    return limit if limit is not None else as_id(value)
 
 
 def _submit(form: Any, action: str, service: Any) -> Any:
@@ -69,7 +70,7 @@ def _submit(form: Any, action: str, service: Any) -> Any:
     try:
         if not form.validate():
             raise LifeInvalid({})
-        if not form.member_id.data:
+        if not as_id(form.member_id.data):
             raise LifeInvalid({"member_id": "请选择党员"})
         member = _member(form.member_id.data, action)
         return service(member, form.data_for_service())
@@ -119,10 +120,11 @@ def create() -> Any:
 def _review(contribution_id: int, confirm: bool) -> Any:
     row = get_in_tenant(db.session, Contribution, contribution_id)
     _member(row.member_id, "contribution.manage")
+    form = ReviewForm()
     try:
-        do_review_contribution(
-            db.session, current_user, row, confirm, request.form.get("reason", "")
-        )
+        if not form.validate():
+            raise LifeInvalid({"reason": "；".join(form.reason.errors)})
+        do_review_contribution(db.session, current_user, row, confirm, form.reason.data or "")
     except LifeInvalid as exc:
         db.session.rollback()
         flash("；".join(exc.errors.values()), "error")

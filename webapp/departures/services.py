@@ -83,6 +83,8 @@ def _stint_fields(
         errors["email"] = "电子邮箱格式不正确"
     address = "" if data.get("whereabouts_unknown") else fields["address"]
     destination, problem = destination_fields(township.division_code, address)
+    if not address and not data.get("whereabouts_unknown"):
+        problem = "请填写去向地址；不知去向时请勾选“去向不明”"
     if problem:
         errors["address"] = problem
     fields.update(destination)

@@ -26,6 +26,7 @@ from webapp.departures.services import (
 )
 from webapp.extensions import db
 from webapp.formulas import SafeCsvWriter
+from webapp.inputs import as_id
 from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.tenancy import township_blueprint
@@ -117,7 +118,7 @@ def index() -> Any:
     branch = args.get("branch", "")
     filters = MobileFilters(
         as_of=as_of_arg(),
-        branch_id=limit if limit is not None else (int(branch) if branch.isdigit() else None),
+        branch_id=limit if limit is not None else as_id(branch),
         category=args.get("category", ""),
         destination=args.get("destination", "").strip(),
         long_term_days=long_term_days() if args.get("long_term") else None,

@@ -12,6 +12,7 @@ from webapp.activities.services import LifeInvalid
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch
 from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
+from webapp.inputs import as_id
 from webapp.members.models import Member
 
 MAX_AMOUNT = Decimal("99999999.99")
@@ -142,10 +143,8 @@ def do_record_payment(
         errors["paid_on"] = "请填写缴纳日期"
     elif paid_on > date.today():
         errors["paid_on"] = "缴纳日期不能晚于今天"
-    try:
-        branch = session.get(Branch, int(data.get("branch_id") or member.branch_id))
-    except (TypeError, ValueError):
-        branch = None
+    branch_id = as_id(data.get("branch_id") or member.branch_id)
+    branch = session.get(Branch, branch_id) if branch_id else None
     if branch is None:
         errors["branch_id"] = "请选择本乡镇的缴纳支部（本支部或流入地支部）"
     note = str(data.get("receipt_note") or "").strip()

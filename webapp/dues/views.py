@@ -16,6 +16,7 @@ from webapp.dues.models import DuesPayment
 from webapp.dues.queries import payments_of, standings
 from webapp.dues.services import do_delete_payment, do_record_payment, do_set_rate, rate_of
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.members.models import Member
 from webapp.pagination import PER_PAGE, Page, page_number, paginate
 from webapp.tenancy import township_blueprint
@@ -37,7 +38,7 @@ def index() -> Any:
     args = request.args
     limit = branch_limit(current_user, "member.view")
     branch = args.get("branch", "")
-    branch_id = limit if limit is not None else (int(branch) if branch.isdigit() else None)
+    branch_id = limit if limit is not None else as_id(branch)
     q, behind = args.get("q", "").strip(), bool(args.get("arrears"))
     rows = standings(db.session, date.today(), branch_id, q, behind)
     number = page_number(args.get("page"))

@@ -26,6 +26,7 @@ from webapp.duties.services import DutyInvalid
 from webapp.duties.three_ones import do_record_item, do_submit_own
 from webapp.extensions import db
 from webapp.members.models import Member
+from webapp.pagination import page_number
 from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("three_ones", __name__, "/three-ones")
@@ -41,8 +42,7 @@ def _half(today: date) -> Half:
 
 
 def _page() -> int:
-    value = request.args.get("page", "")
-    return max(1, int(value)) if value.isdigit() else 1
+    return page_number(request.args.get("page", ""))
 
 
 @bp.route("/")

@@ -39,8 +39,9 @@ from webapp.duties.queries import (
 )
 from webapp.duties.services import DutyInvalid, do_delete_contact, do_log_contact
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.members.models import Member
-from webapp.pagination import paginate
+from webapp.pagination import page_number, paginate
 from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("duties", __name__, "/duties")
@@ -68,8 +69,7 @@ def _member(member_id: int, action: str = "member.view") -> Member:
 
 
 def _page() -> int:
-    value = request.args.get("page", "")
-    return max(1, int(value)) if value.isdigit() else 1
+    return page_number(request.args.get("page", ""))
 
 
 @bp.route("/")
@@ -262,7 +262,7 @@ def contacts() -> Any:
     q = request.args.get("q", "")
     limit = branch_limit(current_user, "member.view")
     raw = request.args.get("branch", "")
-    branch_id = limit if limit is not None else (int(raw) if raw.isdigit() else None)
+    branch_id = limit if limit is not None else as_id(raw)
     page = paginate(db.session, list_contacts(q, branch_id, quarter))
     return render_template(
         "duties/contacts.html",

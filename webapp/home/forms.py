@@ -1,11 +1,12 @@
 """Township settings form."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from webapp.forms import SafeForm
 
-class SettingsForm(FlaskForm):
+
+class SettingsForm(SafeForm):
     """乡镇设置."""
 
     long_term_days = IntegerField(

@@ -15,6 +15,7 @@ from webapp.imports.excel import HEADERS, MAX_ROWS, REQUIRED, errors_bytes, temp
 from webapp.imports.export import ExportRefused, do_export
 from webapp.imports.models import ImportJob, ImportMode, ImportStatus
 from webapp.imports.services import ImportRefused, do_start_import, do_upload, list_imports
+from webapp.inputs import as_id
 from webapp.pagination import paginate
 from webapp.tenancy import township_blueprint
 
@@ -131,7 +132,7 @@ def errors(import_id: int) -> Any:
 def export() -> Any:
     """导出花名册 (one branch with ?branch=, else every branch the user may export)."""
     raw = request.args.get("branch", "")
-    branch_id = int(raw) if raw.isdigit() else None
+    branch_id = as_id(raw)
     if raw and branch_id is None:
         abort(400, description="支部参数不正确")
     try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.branches.models import Branch
 from webapp.crypto import keyring
 from webapp.idnumber import birth_date_of, id_number_problem, normalize
+from webapp.inputs import as_id
 from webapp.members.models import Gender, Member, MemberStatus
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -82,7 +83,7 @@ def member_problems(
     email = (data.get("email") or "").strip()
     if email and not EMAIL_RE.match(email):
         errors["email"] = "电子邮箱格式不正确"
-    branch_id = data.get("branch_id")
+    branch_id = as_id(data.get("branch_id"))
     if branch_id is None or session.get(Branch, branch_id) is None:
         errors["branch_id"] = "请选择本乡镇的支部"
     if not problem and "id_number" not in errors:

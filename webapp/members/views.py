@@ -13,6 +13,7 @@ from webapp.branches.services import branch_options
 from webapp.departures.queries import trips_of
 from webapp.extensions import db
 from webapp.idnumber import birth_date_of, id_number_problem, normalize
+from webapp.inputs import as_id
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
 from webapp.members.phones import may_call
@@ -46,7 +47,7 @@ def _form(member: Member | None = None) -> MemberForm:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return as_id(value)
 
 
 @bp.route("/")

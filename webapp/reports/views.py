@@ -11,6 +11,7 @@ from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit
 from webapp.branches.services import branch_options
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.pagination import paginate
 from webapp.reports.models import Report, ReportStatus
 from webapp.reports.services import do_request_roster, list_reports
@@ -27,7 +28,7 @@ def index() -> Any:
     options = [(i, n) for i, n in branch_options(db.session) if limit is None or i == limit]
     if request.method == "POST":
         raw = request.form.get("branch_id", "")
-        branch_id = int(raw) if raw.isdigit() else None
+        branch_id = as_id(raw)
         if (limit is not None and branch_id != limit) or (
             branch_id is not None and branch_id not in {i for i, _ in options}
         ):

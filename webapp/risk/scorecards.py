@@ -206,7 +206,7 @@ def do_set_branch_targets(
         text = "" if value is None or isinstance(value, bool) else str(value).strip()
         if not text:
             continue
-        if not text.isdigit() or not 0 <= int(text) <= 100:
+        if not (text.isascii() and text.isdigit()) or len(text) > 3 or int(text) > 100:
             errors[key] = f"{label}目标应为0至100之间的整数（留空则使用全镇默认目标）"
         else:
             own[key] = int(text)

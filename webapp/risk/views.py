@@ -16,6 +16,7 @@ from webapp.branches.services import branch_options
 from webapp.duties.periods import PeriodInvalid
 from webapp.duties.queries import list_page
 from webapp.extensions import db
+from webapp.inputs import as_id
 from webapp.pagination import page_number
 from webapp.risk import rules
 from webapp.risk.board import compute_board
@@ -40,7 +41,7 @@ def _branch_filter() -> int | None:
     """The branch asked for; a branch-level role is held to its own (403 for another)."""
     limit = branch_limit(current_user, "risk.view")
     asked = request.args.get("branch", "")
-    if asked.isdigit() and limit is not None and int(asked) != limit:
+    if as_id(asked) and limit is not None and as_id(asked) != limit:
         abort(403)
     if limit is not None:
         return limit

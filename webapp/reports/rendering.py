@@ -31,7 +31,13 @@ def render_pdf_job(
     job.status = ReportStatus.RENDERING
     job.progress = 10
     session.commit()
-    document = HTML(string=build_html(job, session.get(Township, job.tenant_id))).render()
+    from webapp.reports.fetcher import StaticOnlyFetcher, static_base_url
+
+    document = HTML(
+        string=build_html(job, session.get(Township, job.tenant_id)),
+        base_url=static_base_url(),
+        url_fetcher=StaticOnlyFetcher(),
+    ).render()
     pdf = document.write_pdf()
     # Compare-and-set: when two deliveries of the task render at once (a redelivery after the
     # visibility timeout, say), only the first to finish stores its PDF and writes the audit entry.

@@ -2,7 +2,6 @@
 
 import io
 import re
-import time
 import zipfile
 
 from tests.conftest import make_app
@@ -108,9 +107,7 @@ def test_fifty_megabytes_of_empty_rows(app, client, world) -> None:
     login(client, world.a.users[Role.TOWNSHIP_ADMIN])
     tid = world.a.township.id
     job_id = upload(client, world.a.township.slug, content)
-    started = time.monotonic()
-    validate(tid, job_id)
-    assert time.monotonic() - started < 20
+    validate(tid, job_id)  # how fast: benchmarks/, not a timed test on a shared machine
     job = job_of(app, tid, job_id)
     assert job.status == ImportStatus.PREVIEWED
     assert (job.total_rows, job.valid_rows) == (1, 1)

@@ -1,7 +1,7 @@
 """API tokens: a scope (read / write) and an expiry
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 03:00:00
 
 Tokens issued before this revision could write, so they keep the write scope; they expire 90 days

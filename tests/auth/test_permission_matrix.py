@@ -26,10 +26,16 @@ from tests.factories import (
     uid,
     valid_id_number,
 )
+from tenants.context import tenant_context
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
+from webapp.duties.assignments import do_assign
+from webapp.duties.services import DutyInvalid
 from webapp.duties.periods import half_of
+from webapp.extensions import db
+from webapp.members.models import Member
 
+PHONE = "13912345678"  # tests/factories.make_member's default
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 
 
@@ -95,6 +101,23 @@ def _create_member(
 
 def _reveal(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tuple[int, bool]:
     return _ok(c.post(f"/t/{w.a.township.slug}/members/{member.id}/reveal").status_code, 200)
+
+
+def _call(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tuple[int, bool]:
+    """The row's committee member is made the member's contact first: their reach is their duties."""
+    with tenant_context(w.a.township.id):
+        try:
+            do_assign(
+                db.session,
+                db.session.get(User, w.a.users[Role.TOWNSHIP_ADMIN].id),
+                db.session.get(Member, member.id),
+                w.a.users[Role.COMMITTEE_MEMBER].id,
+            )
+        except DutyInvalid:  # a committee member of another branch cannot be assigned
+            db.session.rollback()
+        db.session.remove()
+    response = c.post(f"/t/{w.a.township.slug}/members/{member.id}/reveal")
+    return response.status_code, response.status_code == 200 and PHONE in response.text
 
 
 def _request_report(
@@ -190,6 +213,7 @@ PROBES: dict[str, Probe] = {
     "member.create": _create_member,
     "member.update": _get("/t/{slug}/members/{member}/edit"),
     "member.reveal": _reveal,
+    "member.call": _call,
     "departure.manage": _register_departure,
     "census.view": _get("/t/{slug}/census/"),
     "certificate.manage": probe_issue,

@@ -49,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     register_error_handlers(app)
     _install_session_timeouts(app)
+    from webapp.auth import second_factor_views
+
+    second_factor_views.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
 
     from workers.celery_app import celery_init_app
@@ -61,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.activities.views import bp as activities_bp
     from webapp.api import init_api
     from webapp.audit.views import bp as audit_bp
+    from webapp.auth.second_factor_views import bp as two_factor_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.branches.views import bp as branches_bp
     from webapp.certificates.public import bp as certificates_public_bp
@@ -86,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         auth_bp,
+        two_factor_bp,
         home_bp,
         township_bp,
         branches_bp,

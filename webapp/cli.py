@@ -201,6 +201,21 @@ def user_status(username: str, active: bool) -> None:
     click.echo(f"user {username} {'enabled' if active else 'disabled'}")
 
 
+@main.command("reset-second-factor")
+@click.option("--username", required=True)
+def reset_second_factor(username: str) -> None:
+    """Clear an account's second factor (a lost phone); it is set up again at the next login."""
+    from webapp.auth.second_factor import reset
+
+    app = _app()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username}")
+        reset(db.session, None, user)
+    click.echo(f"second factor of {username} cleared; their sessions have ended")
+
+
 @main.group()
 def keys() -> None:
     """Encryption keys for ID and phone numbers."""

@@ -100,6 +100,7 @@ SETTING_LIMITS = {
     "target_visit_pct": (0, 100, "走访覆盖率目标"),
     "target_three_ones_pct": (0, 100, "三个一完成率目标"),
     "target_attendance_pct": (0, 100, "组织生活参加率目标"),
+    "require_second_factor": (0, 1, "两步验证要求"),  # 1: every officer account must have one
 }
 
 
@@ -115,6 +116,12 @@ def do_update_settings(
     merged = {**(township.settings or {}), **changes}
     if not errors and merged.get("risk_warn_months", 3) >= merged.get("risk_red_months", 5):
         errors["risk_red_months"] = "红色预警月数应大于预警提醒月数"
+    if (
+        not errors
+        and merged.get("require_second_factor")
+        and getattr(actor, "totp_enabled_at", None) is None
+    ):
+        errors["require_second_factor"] = "请先为您自己的账号启用两步验证，再要求全镇启用"
     if errors:
         raise TownshipError(next(iter(errors.values())), next(iter(errors)))
     before = dict(township.settings or {})

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tenants.context import tenant_context
 from tests.activities.helpers import (
     probe_attendance,
     probe_contribution,
@@ -26,12 +27,11 @@ from tests.factories import (
     uid,
     valid_id_number,
 )
-from tenants.context import tenant_context
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
 from webapp.duties.assignments import do_assign
-from webapp.duties.services import DutyInvalid
 from webapp.duties.periods import half_of
+from webapp.duties.services import DutyInvalid
 from webapp.extensions import db
 from webapp.members.models import Member
 

@@ -181,7 +181,9 @@ def test_finding_14_edit_form_hides_the_phone_from_an_editor_without_reveal(
         assert member.name == "平台改名" and member.phone == phone
         assert member.birth_date == born and member.id_number == number
         assert not db.session.scalars(
-            select(AuditLog).where(AuditLog.action == "member.revealed")
+            select(AuditLog).where(
+                AuditLog.action == "member.revealed", AuditLog.entity_id == tw.member.id
+            )
         ).all()
 
 

@@ -45,3 +45,18 @@ class TokenForm(SafeForm):
             NumberRange(1, MAX_TOKEN_DAYS, f"有效期须为1至{MAX_TOKEN_DAYS}天"),
         ],
     )
+
+
+class CodeForm(SafeForm):
+    """两步验证: the 6-digit code from the authenticator app."""
+
+    code = StringField(
+        "验证码",
+        validators=[DataRequired("请输入手机验证器上的6位验证码"), Length(max=16)],
+    )
+
+
+class DisableSecondFactorForm(CodeForm):
+    """关闭两步验证: the password and a current code."""
+
+    password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])

@@ -4,10 +4,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, Timestamped, str_enum, utcnow
+from webapp.crypto import EncryptedString
 
 
 class Role(enum.StrEnum):
@@ -50,6 +51,10 @@ class User(UserMixin, Timestamped, Base):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # second factor (webapp/auth/second_factor.py): a secret is pending until enabled_at is set
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString())
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def is_active(self) -> bool:

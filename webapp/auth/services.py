@@ -60,7 +60,10 @@ def verify_password(user: User | None, password: str) -> bool:
 def do_login(
     session: Session, username: str, password: str, ip: str, throttle: LoginThrottle
 ) -> User:
-    """The user for these credentials, or AuthError; every attempt is counted before it is tried."""
+    """The user for these credentials, or AuthError; every attempt is counted before it is tried.
+
+    The login is finished (and audited) by complete_login, after the second factor if any.
+    """
     username = username.strip()
     try:
         allowed = throttle.reserve(username, ip)
@@ -77,10 +80,24 @@ def do_login(
         throttle.succeeded(username, ip)
     except ThrottleUnavailable as exc:
         raise AuthError("登录服务暂时不可用，请稍后再试") from exc
-    with home_scope(user):
-        record(session, user, "auth.login", "user", user.id, tenant_id=user.tenant_id, ip=ip)
-        session.commit()
     return user
+
+
+def complete_login(session: Session, user: User, ip: str, second_factor: bool = False) -> None:
+    """Audit a finished login: the password, and the second factor when the account has one."""
+    with home_scope(user):
+        after = {"second_factor": True} if second_factor else None
+        record(
+            session,
+            user,
+            "auth.login",
+            "user",
+            user.id,
+            tenant_id=user.tenant_id,
+            ip=ip,
+            after=after,
+        )
+        session.commit()
 
 
 def do_logout(session: Session, user: User) -> None:

@@ -19,11 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from webapp.auth import second_factor_views
 from webapp.auth.decorators import require
 from webapp.auth.forms import LoginForm, PasswordForm, TokenForm
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import (
     AuthError,
+    complete_login,
     do_change_password,
     do_login,
     do_logout,
@@ -82,12 +84,16 @@ def login() -> Any:
         except AuthError as exc:
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
+        next_url = _safe_next(request.args.get("next"))
+        if user.totp_enabled_at is not None:
+            return second_factor_views.begin(user, next_url)
         session.clear()
         login_user(user)
         now = datetime.now(UTC).timestamp()
         session["login_at"] = now
         session["seen_at"] = now
-        return redirect(_safe_next(request.args.get("next")))
+        complete_login(db.session, user, request.remote_addr or "")
+        return redirect(next_url)
     return render_template("auth/login.html", form=form)
 
 

@@ -1,6 +1,6 @@
 """Township settings form."""
 
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from webapp.forms import SafeForm
@@ -54,4 +54,11 @@ class SettingsForm(SafeForm):
         "组织生活参加率目标（%）",
         validators=[Optional(), NumberRange(0, 100, "组织生活参加率目标应为0至100之间的整数")],
         description="默认80%",
+    )
+    require_second_factor = SelectField(
+        "两步验证",
+        choices=[(0, "不要求"), (1, "要求本镇所有党务工作人员启用")],
+        coerce=int,
+        validators=[Optional()],
+        description="要求后，组织委员、支部书记、支部委员和县级协调员登录时除密码外还须输入手机验证器上的验证码",
     )

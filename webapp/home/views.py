@@ -10,6 +10,7 @@ from webapp.audit.services import township_log
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
+from webapp.auth.second_factor import SETTING as SECOND_FACTOR
 from webapp.branches.models import Branch, BranchKind
 from webapp.certificates.services import verify_months
 from webapp.departures.views import long_term_days
@@ -71,13 +72,14 @@ def settings() -> Any:
             "long_term_days": long_term_days(),
             "certificate_verify_months": verify_months(g.township),
             **{k: risk_setting(g.township, k) for k in RISK_SETTINGS},
+            "require_second_factor": int(bool((g.township.settings or {}).get(SECOND_FACTOR))),
         }
     )
     if form.validate_on_submit():
         changes = {"long_term_days": form.long_term_days.data}
         if form.certificate_verify_months.data is not None:
             changes["certificate_verify_months"] = form.certificate_verify_months.data
-        for key in RISK_SETTINGS:  # left out by an older client: the setting stays as it is
+        for key in (*RISK_SETTINGS, SECOND_FACTOR):  # left out by an older client: unchanged
             if form[key].data is not None:
                 changes[key] = form[key].data
         try:

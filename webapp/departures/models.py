@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, Timestamped, str_enum
 from tenants.scoping import TenantScoped
+from webapp.crypto import EncryptedString
 
 
 class FlowCategory(enum.StrEnum):
@@ -75,7 +76,8 @@ class Whereabouts(TenantScoped, Timestamped, Base):
     occupation: Mapped[str] = mapped_column(String(64), default="")
     industry: Mapped[str] = mapped_column(String(64), default="")
     employer: Mapped[str] = mapped_column(String(128), default="")
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    # the contact number while away, Fernet ciphertext like members.phone
+    phone: Mapped[str] = mapped_column(EncryptedString(), default="", server_default=text("''"))
     wechat: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     living: Mapped[str] = mapped_column(Text, default="")

@@ -46,7 +46,9 @@ def _password_step(client, user: User):
     return client.post("/login", data={"username": user.username, "password": PASSWORD})
 
 
-def test_setup_page_shows_a_qr_code_and_the_secret_and_wants_a_right_code(app, client, world):
+def test_finding_9_setup_page_shows_a_qr_code_and_the_secret_and_wants_a_right_code(
+    app, client, world
+):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     login(client, user)
     page = client.get("/account/second-factor").get_data(as_text=True)
@@ -72,7 +74,7 @@ def test_setup_page_shows_a_qr_code_and_the_secret_and_wants_a_right_code(app, c
     assert "已启用" in client.get("/account/second-factor").get_data(as_text=True)
 
 
-def test_the_secret_is_encrypted_at_rest(app, client, world):
+def test_finding_9_the_secret_is_encrypted_at_rest(app, client, world):
     user = world.a.users[Role.BRANCH_SECRETARY]
     login(client, user)
     secret = _enrol(app, client, user)
@@ -83,7 +85,7 @@ def test_the_secret_is_encrypted_at_rest(app, client, world):
     assert raw and secret not in raw
 
 
-def test_setting_up_ends_the_other_sessions(app, world):
+def test_finding_9_setting_up_ends_the_other_sessions(app, world):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     mine, other = app.test_client(), app.test_client()
     login(mine, user)
@@ -93,7 +95,7 @@ def test_setting_up_ends_the_other_sessions(app, world):
     assert other.get(f"/t/{world.a.township.slug}/").status_code == 302
 
 
-def test_login_asks_for_the_code_after_the_password(app, client, world):
+def test_finding_9_login_asks_for_the_code_after_the_password(app, client, world):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     login(client, user)
     secret = _enrol(app, client, user)
@@ -116,7 +118,7 @@ def test_login_asks_for_the_code_after_the_password(app, client, world):
         assert entry.after == {"second_factor": True}
 
 
-def test_a_code_cannot_be_used_twice(app, world):
+def test_finding_9_a_code_cannot_be_used_twice(app, world):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     first, second = app.test_client(), app.test_client()
     login(first, user)
@@ -130,7 +132,7 @@ def test_a_code_cannot_be_used_twice(app, world):
     assert second.get(f"/t/{world.a.township.slug}/").status_code == 302
 
 
-def test_guessing_codes_is_throttled(app, client, world):
+def test_finding_9_guessing_codes_is_throttled(app, client, world):
     user = world.a.users[Role.BRANCH_SECRETARY]
     login(client, user)
     secret = _enrol(app, client, user)
@@ -143,7 +145,7 @@ def test_guessing_codes_is_throttled(app, client, world):
     assert client.get(f"/t/{world.a.township.slug}/").status_code == 302
 
 
-def test_the_code_step_expires(app, client, world):
+def test_finding_9_the_code_step_expires(app, client, world):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     login(client, user)
     secret = _enrol(app, client, user)
@@ -157,7 +159,7 @@ def test_the_code_step_expires(app, client, world):
     assert client.get(f"/t/{world.a.township.slug}/").status_code == 302
 
 
-def test_codes_outside_one_step_of_drift_are_refused() -> None:
+def test_finding_9_codes_outside_one_step_of_drift_are_refused() -> None:
     secret = pyotp.random_base32()
     totp = pyotp.TOTP(secret)
     now = time.time()
@@ -172,7 +174,9 @@ def test_codes_outside_one_step_of_drift_are_refused() -> None:
 
 
 @pytest.mark.parametrize("role", [Role.TOWNSHIP_ADMIN, Role.COMMITTEE_MEMBER])
-def test_a_township_that_requires_it_holds_officers_at_the_setup_page(app, client, world, role):
+def test_finding_9_a_township_that_requires_it_holds_officers_at_the_setup_page(
+    app, client, world, role
+):
     _require(app, world.a.township)
     user = world.a.users[role]
     login(client, user)
@@ -184,7 +188,7 @@ def test_a_township_that_requires_it_holds_officers_at_the_setup_page(app, clien
     assert client.get(f"/t/{world.a.township.slug}/").status_code == 200
 
 
-def test_a_coordinator_of_a_township_that_requires_it_must_set_it_up(app, client, world):
+def test_finding_9_a_coordinator_of_a_township_that_requires_it_must_set_it_up(app, client, world):
     _require(app, world.a.township)
     login(client, world.coordinator_a)
     response = client.get("/county/")
@@ -193,14 +197,14 @@ def test_a_coordinator_of_a_township_that_requires_it_must_set_it_up(app, client
     assert client.get("/county/").status_code == 200
 
 
-def test_members_are_not_held_and_are_not_offered_it(app, client, world):
+def test_finding_9_members_are_not_held_and_are_not_offered_it(app, client, world):
     _require(app, world.a.township)
     login(client, world.a.users[Role.MEMBER])
     assert client.get(f"/t/{world.a.township.slug}/").status_code == 200
     assert client.get("/account/second-factor").status_code == 302
 
 
-def test_requiring_it_needs_the_officer_to_have_it_first(app, client, world):
+def test_finding_9_requiring_it_needs_the_officer_to_have_it_first(app, client, world):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     login(client, user)
     url = f"/t/{world.a.township.slug}/settings"
@@ -223,7 +227,9 @@ def test_requiring_it_needs_the_officer_to_have_it_first(app, client, world):
     assert client.post(url, data={**form, "require_second_factor": "7"}).status_code == 422
 
 
-def test_turning_it_off_takes_the_password_and_a_code_and_not_while_required(app, client, world):
+def test_finding_9_turning_it_off_takes_the_password_and_a_code_and_not_while_required(
+    app, client, world
+):
     user = world.a.users[Role.TOWNSHIP_ADMIN]
     login(client, user)
     secret = _enrol(app, client, user)
@@ -253,7 +259,9 @@ def test_turning_it_off_takes_the_password_and_a_code_and_not_while_required(app
     assert again.status_code == 302 and "second-factor" not in again.location
 
 
-def test_reset_from_the_command_line_clears_it_and_ends_sessions(app, client, world, database_url):
+def test_finding_9_reset_from_the_command_line_clears_it_and_ends_sessions(
+    app, client, world, database_url
+):
     from click.testing import CliRunner
 
     from webapp.cli import main

@@ -18,7 +18,7 @@ def _code(secret: str, ahead: int = 0) -> str:
     return totp.generate_otp(totp.timecode(int(time.time())) + ahead)
 
 
-def test_officer_sets_up_and_logs_in_with_a_code(
+def test_finding_9_officer_sets_up_and_logs_in_with_a_code(
     page: Page, world, live_server, artifacts: Path, docs_screenshots: Path
 ):
     dress_for_readme(live_server, world)

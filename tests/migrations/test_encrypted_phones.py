@@ -45,7 +45,7 @@ def _raw_clear(url: str) -> tuple[str, str]:
     return member, away
 
 
-def test_phones_held_in_clear_are_encrypted_by_the_upgrade(tmp_path) -> None:
+def test_finding_10_phones_held_in_clear_are_encrypted_by_the_upgrade(tmp_path) -> None:
     url = create_database(tmp_path, f"lianxin_phones_{RUN_ID}_{uuid.uuid4().hex[:8]}")
     cfg = alembic_config(url)
     command.upgrade(cfg, "head")

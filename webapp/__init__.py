@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.contributions.views import support_bp
     from webapp.county.views import bp as county_bp
     from webapp.departures.views import bp as departures_bp
+    from webapp.directory.views import bp as directory_bp
     from webapp.dues.views import bp as dues_bp
     from webapp.duties.three_ones_views import bp as three_ones_bp
     from webapp.duties.views import bp as duties_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         home_bp,
         township_bp,
         branches_bp,
+        directory_bp,
         members_bp,
         departures_bp,
         duties_bp,

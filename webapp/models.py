@@ -10,6 +10,7 @@ from webapp.branches.models import Branch
 from webapp.certificates.models import Certificate, CertificatePrint, Verification
 from webapp.contributions.models import Contribution, SupportRequest, SupportService
 from webapp.departures.models import DataVersion, Departure, Whereabouts
+from webapp.directory.models import Organisation
 from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
@@ -40,6 +41,7 @@ __all__ = [
     "LoginAttempt",
     "Member",
     "Message",
+    "Organisation",
     "Preference",
     "Report",
     "SupportRequest",

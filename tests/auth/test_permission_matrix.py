@@ -18,6 +18,7 @@ from tests.activities.helpers import (
     probe_schedule,
 )
 from tests.certificates.helpers import probe_issue, probe_verify
+from tests.directory.helpers import SHENZHEN
 from tests.factories import (
     World,
     login,
@@ -118,6 +119,13 @@ def _call(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tup
         db.session.remove()
     response = c.post(f"/t/{w.a.township.slug}/members/{member.id}/reveal")
     return response.status_code, response.status_code == 200 and PHONE in response.text
+
+
+def _add_organisation(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    data = {**SHENZHEN, "name": f"平台外组织{uid()}"}
+    return _ok(c.post(f"/t/{w.a.township.slug}/directory/new", data=data).status_code, 302)
 
 
 def _request_report(
@@ -240,6 +248,8 @@ PROBES: dict[str, Probe] = {
     "contribution.manage": probe_contribution,
     "risk.view": _get("/t/{slug}/risk/?branch={branch}"),
     "scorecard.manage": _get("/t/{slug}/risk/scorecards/{branch}/targets"),
+    "directory.view": _get("/t/{slug}/directory/"),
+    "directory.manage": _add_organisation,
 }
 
 

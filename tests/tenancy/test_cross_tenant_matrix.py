@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tenants.context import system_context_unsafe, tenant_context
 from tests.activities.helpers import victim_life_rows
 from tests.certificates.helpers import victim_certificate_rows
+from tests.directory.helpers import victim_directory_rows
 from tests.duties.helpers import victim_duty_rows
 from tests.factories import TownshipWorld, World, login, token_for
 from tests.reminders.helpers import victim_message_rows
@@ -62,6 +63,7 @@ OBJECT_PARAMS: dict[str, Callable[[TownshipWorld, dict[str, Any]], int]] = {
     "payment_id": lambda tw, extra: extra["payment_id"],
     "contribution_id": lambda tw, extra: extra["contribution_id"],
     "support_id": lambda tw, extra: extra["support_id"],
+    "organisation_id": lambda tw, extra: extra["organisation_id"],
 }
 
 
@@ -116,6 +118,7 @@ def _victim_extras(world: World) -> dict[str, Any]:
         | victim_duty_rows(victim)
         | victim_message_rows(victim)
         | victim_life_rows(victim)
+        | victim_directory_rows(victim)
     )
 
 

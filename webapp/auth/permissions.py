@@ -51,6 +51,8 @@ ACTIONS: dict[str, str] = {
     "contribution.manage": "登记与确认三个一、四带头，登记家庭帮扶",
     "risk.view": "查看预警名单与支部目标考核",
     "scorecard.manage": "设置支部目标（走访覆盖率、三个一完成率、参加率）",
+    "directory.view": "查询组织目录（各乡镇接收流动党员的支部与平台外组织，仅组织信息）",
+    "directory.manage": "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织",
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -90,6 +92,8 @@ MATRIX: dict[str, dict[Role, str]] = {
     "contribution.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH, CM: OWN_BRANCH},
     "risk.view": {PA: ALL, CC: ALL, TA: ALL, BS: OWN_BRANCH, CM: OWN_BRANCH},
     "scorecard.manage": {PA: ALL, TA: ALL},
+    "directory.view": {PA: ALL, CC: ALL, TA: ALL, BS: ALL, CM: ALL},
+    "directory.manage": {PA: ALL, TA: ALL},
 }
 
 

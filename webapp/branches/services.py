@@ -33,7 +33,7 @@ def list_branches(search: str = "", kind: str = "") -> Select[tuple[Branch]]:
     return stmt.order_by(Branch.name)
 
 
-def _check_name_free(session: Session, name: str, branch_id: int | None) -> None:
+def check_name_free(session: Session, name: str, branch_id: int | None) -> None:
     stmt = select(func.count(Branch.id)).where(Branch.name == name)
     if branch_id is not None:
         stmt = stmt.where(Branch.id != branch_id)
@@ -50,7 +50,7 @@ def do_create_branch(
 ) -> Branch:
     """Create a branch in township."""
     data = _clean(data)
-    _check_name_free(session, data["name"], None)
+    check_name_free(session, data["name"], None)
     branch = Branch(tenant_id=township.id, **data)
     session.add(branch)
     session.flush()
@@ -70,7 +70,7 @@ def do_create_branch(
 def do_update_branch(session: Session, actor: Any, branch: Branch, data: dict[str, Any]) -> Branch:
     """Change a branch; the audit entry keeps before and after."""
     data = _clean(data)
-    _check_name_free(session, data["name"], branch.id)
+    check_name_free(session, data["name"], branch.id)
     before = snapshot(branch, Branch.AUDIT_FIELDS)
     for key, value in data.items():
         setattr(branch, key, value)

@@ -71,7 +71,8 @@ def make_member(
     township: Township, branch: Branch, name: str | None = None, phone: str = "13912345678"
 ) -> Member:
     with tenant_context(township.id):
-        born = date(1960, 1, 1) + timedelta(days=_rng.randrange(0, 365 * 30))
+        # at least 18 on the join date below (2005-07-01), as the member rules require
+        born = date(1960, 1, 1) + timedelta(days=_rng.randrange(0, 365 * 27))
         member = Member(
             tenant_id=township.id,
             branch_id=branch.id,

@@ -15,6 +15,7 @@ from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
 from webapp.members.models import Member
+from webapp.placements.models import Placement
 from webapp.reports.models import Report
 
 metadata = Base.metadata
@@ -42,6 +43,7 @@ __all__ = [
     "Member",
     "Message",
     "Organisation",
+    "Placement",
     "Preference",
     "Report",
     "SupportRequest",

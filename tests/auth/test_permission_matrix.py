@@ -1,5 +1,6 @@
 """docs/permissions.md matches the code, and every row of the matrix holds over HTTP, role by role."""
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from datetime import date
@@ -18,7 +19,7 @@ from tests.activities.helpers import (
     probe_schedule,
 )
 from tests.certificates.helpers import probe_issue, probe_verify
-from tests.directory.helpers import SHENZHEN
+from tests.directory.helpers import SHENZHEN, add_organisation
 from tests.factories import (
     World,
     login,
@@ -28,13 +29,16 @@ from tests.factories import (
     uid,
     valid_id_number,
 )
+from tests.placements.helpers import DEPARTED, send_away
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
+from webapp.departures.services import DepartureInvalid
 from webapp.duties.assignments import do_assign
 from webapp.duties.periods import half_of
 from webapp.duties.services import DutyInvalid
 from webapp.extensions import db
 from webapp.members.models import Member
+from webapp.placements.services import do_end, open_placement
 
 PHONE = "13912345678"  # tests/factories.make_member's default
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
@@ -126,6 +130,21 @@ def _add_organisation(
 ) -> tuple[int, bool]:
     data = {**SHENZHEN, "name": f"平台外组织{uid()}"}
     return _ok(c.post(f"/t/{w.a.township.slug}/directory/new", data=data).status_code, 302)
+
+
+def _place(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tuple[int, bool]:
+    organisation = add_organisation(w.a, name=f"平台外组织{uid()}")
+    with contextlib.suppress(DepartureInvalid):  # already away from an earlier probe
+        send_away(w.a, member.id)
+    url = f"/t/{w.a.township.slug}/placements/members/{member.id}/new"
+    data = {"organisation_id": str(organisation.id), "placed_on": str(DEPARTED)}
+    status = c.post(url, data=data).status_code
+    if status == 302:  # allowed: end it so the next probe can place again
+        with tenant_context(w.a.township.id):
+            placement = open_placement(db.session, member.id)
+            do_end(db.session, None, placement, {"closed_on": date.today(), "end_reason": "other"})
+            db.session.remove()
+    return _ok(status, 302)
 
 
 def _request_report(
@@ -250,6 +269,7 @@ PROBES: dict[str, Probe] = {
     "scorecard.manage": _get("/t/{slug}/risk/scorecards/{branch}/targets"),
     "directory.view": _get("/t/{slug}/directory/"),
     "directory.manage": _add_organisation,
+    "placement.manage": _place,
 }
 
 

@@ -53,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "scorecard.manage": "设置支部目标（走访覆盖率、三个一完成率、参加率）",
     "directory.view": "查询组织目录（各乡镇接收流动党员的支部与平台外组织，仅组织信息）",
     "directory.manage": "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织",
+    "placement.manage": "安排外出党员到流入地组织、登记报到（平台外组织）、结束安排",
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -94,6 +95,7 @@ MATRIX: dict[str, dict[Role, str]] = {
     "scorecard.manage": {PA: ALL, TA: ALL},
     "directory.view": {PA: ALL, CC: ALL, TA: ALL, BS: ALL, CM: ALL},
     "directory.manage": {PA: ALL, TA: ALL},
+    "placement.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
 }
 
 

@@ -247,5 +247,8 @@ def do_return(session: Session, actor: Any, member: Member, data: dict[str, Any]
         tenant_id=member.tenant_id,
         after={"returned_on": returned.isoformat(), "notes": notes},
     )
+    from webapp.placements.services import end_on_return  # placements read departures
+
+    end_on_return(session, actor, member, returned)
     session.commit()
     return trip

@@ -25,6 +25,7 @@ from webapp.members.services import (
     list_members,
 )
 from webapp.pagination import paginate
+from webapp.placements.services import history as placement_history
 from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("members", __name__, "/members")
@@ -133,6 +134,7 @@ def _detail(member: Member, shown: tuple[str, ...] = ()) -> str:
         may_call=may_call(db.session, current_user, member),
         history=history,
         trips=trips,
+        placements=placement_history(db.session, member.id),
     )
 
 

@@ -1,0 +1,45 @@
+"""Placement forms: place, report-in, end."""
+
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from webapp.forms import SafeForm
+from webapp.placements.models import END_LABELS
+
+
+class PlaceForm(SafeForm):
+    """安排到流入地组织."""
+
+    organisation_id = SelectField(
+        "流入地组织",
+        coerce=int,
+        validate_choice=False,  # the service checks the organisation, with the reason it is refused
+        validators=[InputRequired("请从组织目录中选择流入地组织")],
+    )
+    placed_on = DateField("安排日期", validators=[InputRequired("请填写安排日期")])
+    note = TextAreaField(
+        "说明", validators=[Optional(), Length(max=500, message="说明不超过500个字符")]
+    )
+
+
+class ReportInForm(SafeForm):
+    """登记报到 (an off-platform organisation's word, entered by the home branch)."""
+
+    reported_on = DateField("报到日期", validators=[InputRequired("请填写报到日期")])
+    reported_by = StringField(
+        "流入地联系人", validators=[Optional(), Length(max=64, message="不超过64个字符")]
+    )
+
+
+class EndForm(SafeForm):
+    """结束流入地安排."""
+
+    closed_on = DateField("结束日期", validators=[InputRequired("请填写结束日期")])
+    end_reason = SelectField(
+        "结束原因",
+        choices=[("", "请选择")] + [(k.value, v) for k, v in END_LABELS.items()],
+        validators=[InputRequired("请选择结束原因")],
+    )
+    note = TextAreaField(
+        "说明", validators=[Optional(), Length(max=500, message="说明不超过500个字符")]
+    )

@@ -1,0 +1,208 @@
+"""Placement writes: place, record the report-in, end. Each checks everything first, changes
+nothing when a check fails, writes an audit entry and owns its transaction."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp.audit.services import record
+from webapp.departures.services import current_departure
+from webapp.directory.models import Organisation, OrganisationKind
+from webapp.members.models import Member
+from webapp.placements.models import EndReason, Placement, PlacementStatus
+
+BUSY = "该党员已有未结束的流入地安排，请先结束原安排"
+
+
+class PlacementInvalid(ValueError):
+    """A placement change that cannot be made: every problem, by field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def open_placement(session: Session, member_id: int) -> Placement | None:
+    """The member's placement that has not ended, if any."""
+    return session.scalar(
+        select(Placement).where(Placement.member_id == member_id, Placement.closed_on.is_(None))
+    )
+
+
+def history(session: Session, member_id: int) -> list[Placement]:
+    """Every placement of the member, newest first."""
+    return list(
+        session.scalars(
+            select(Placement)
+            .where(Placement.member_id == member_id)
+            .order_by(Placement.placed_on.desc(), Placement.id.desc())
+        )
+    )
+
+
+def list_placements(status: str = "", q: str = "", branch_id: int | None = None) -> Select[Any]:
+    """The township's placements with their members, newest first, by status and member name."""
+    stmt = select(Placement, Member).join(Member, Member.id == Placement.member_id)
+    if status in {s.value for s in PlacementStatus}:
+        stmt = stmt.where(Placement.status == PlacementStatus(status))
+    if q := q.strip():
+        stmt = stmt.where(Member.name.contains(q))
+    if branch_id is not None:
+        stmt = stmt.where(Member.branch_id == branch_id)
+    return stmt.order_by(Placement.placed_on.desc(), Placement.id.desc())
+
+
+def accepting_organisations(session: Session, q: str = "") -> list[Organisation]:
+    """Directory entries accepting now, for the placement form (by name or address)."""
+    stmt = select(Organisation).where(Organisation.accepting.is_(True))
+    if q := q.strip():
+        stmt = stmt.where(Organisation.name.contains(q) | Organisation.address.contains(q))
+    return list(session.scalars(stmt.order_by(Organisation.name).limit(200)))
+
+
+def _day(errors: dict[str, str], field: str, value: Any, label: str, today: date) -> None:
+    if not isinstance(value, date):
+        errors[field] = f"请填写{label}"
+    elif value > today:
+        errors[field] = f"{label}不能晚于今天"
+
+
+def do_place(
+    session: Session, actor: Any, member: Member, data: dict[str, Any], today: date | None = None
+) -> Placement:
+    """安排到流入地组织: the member must be away and free; the organisation must accept."""
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    placed_on = data.get("placed_on")
+    _day(errors, "placed_on", placed_on, "安排日期", today)
+    trip = current_departure(session, member)
+    if trip is None:
+        errors["member"] = "该党员没有外出登记，请先登记外出再安排流入地组织"
+    elif isinstance(placed_on, date) and placed_on < trip.departed_on:
+        errors["placed_on"] = "安排日期不能早于外出日期"
+    organisation = session.get(Organisation, data.get("organisation_id") or 0)
+    if organisation is None:
+        errors["organisation_id"] = "请从组织目录中选择流入地组织"
+    elif not organisation.accepting:
+        errors["organisation_id"] = "该组织目前不接收流动党员"
+    elif organisation.branch_id is not None and organisation.branch_id == member.branch_id:
+        errors["organisation_id"] = "不能安排到党员本人所在的支部"
+    if open_placement(session, member.id) is not None:
+        errors["member"] = BUSY
+    if errors:
+        raise PlacementInvalid(errors)
+    placement = Placement(
+        tenant_id=member.tenant_id,
+        member_id=member.id,
+        organisation_id=organisation.id,
+        placed_on=placed_on,
+        note=(data.get("note") or "").strip(),
+    )
+    session.add(placement)
+    try:
+        session.flush()
+    except IntegrityError:  # placed by someone else at the same moment (uq_placements_open)
+        session.rollback()
+        raise PlacementInvalid({"member": BUSY}) from None
+    _audit(session, actor, member, "placement.created", placement)
+    session.commit()
+    return placement
+
+
+def do_report_in(
+    session: Session,
+    actor: Any,
+    placement: Placement,
+    data: dict[str, Any],
+    today: date | None = None,
+) -> Placement:
+    """已流入: the member reported in at an off-platform organisation, as it told the branch.
+
+    An organisation on the platform confirms the report-in itself (its own page, not this one).
+    """
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    reported_on = data.get("reported_on")
+    _day(errors, "reported_on", reported_on, "报到日期", today)
+    if placement.status != PlacementStatus.PENDING:
+        errors["reported_on"] = "只有待报到的安排可以登记报到"
+    elif placement.organisation.kind != OrganisationKind.OFF_PLATFORM:
+        errors["reported_on"] = "平台内的流入地支部在本平台确认报到，无需由流出地登记"
+    elif isinstance(reported_on, date) and reported_on < placement.placed_on:
+        errors["reported_on"] = "报到日期不能早于安排日期"
+    if errors:
+        raise PlacementInvalid(errors)
+    placement.status = PlacementStatus.ACTIVE
+    placement.reported_on = reported_on
+    placement.reported_by = (data.get("reported_by") or "").strip()[:64]
+    member = session.get(Member, placement.member_id)
+    _audit(session, actor, member, "placement.reported", placement)
+    session.commit()
+    return placement
+
+
+def do_end(
+    session: Session,
+    actor: Any,
+    placement: Placement,
+    data: dict[str, Any],
+    today: date | None = None,
+    commit: bool = True,
+) -> Placement:
+    """已结束: with the date and the reason; nothing stays open for ever."""
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    closed_on = data.get("closed_on")
+    _day(errors, "closed_on", closed_on, "结束日期", today)
+    reason = data.get("end_reason")
+    if reason not in {r.value for r in EndReason}:
+        errors["end_reason"] = "请选择结束原因"
+    if placement.closed_on is not None:
+        errors["closed_on"] = "该安排已经结束"
+    elif isinstance(closed_on, date) and closed_on < placement.placed_on:
+        errors["closed_on"] = "结束日期不能早于安排日期"
+    if errors:
+        raise PlacementInvalid(errors)
+    placement.status = PlacementStatus.ENDED
+    placement.closed_on = closed_on
+    placement.end_reason = EndReason(reason)
+    if note := (data.get("note") or "").strip():
+        placement.note = f"{placement.note}\n{note}".strip()
+    member = session.get(Member, placement.member_id)
+    _audit(session, actor, member, "placement.ended", placement)
+    if commit:
+        session.commit()
+    return placement
+
+
+def _audit(session: Session, actor: Any, member: Member, action: str, p: Placement) -> None:
+    record(
+        session,
+        actor,
+        action,
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        after={
+            "placement_id": p.id,
+            "organisation": p.organisation.name if p.organisation else p.organisation_id,
+            "status": p.status.value,
+            "placed_on": p.placed_on.isoformat(),
+            "reported_on": p.reported_on.isoformat() if p.reported_on else None,
+            "closed_on": p.closed_on.isoformat() if p.closed_on else None,
+            "end_reason": p.end_reason.value if p.end_reason else None,
+        },
+    )
+
+
+def end_on_return(session: Session, actor: Any, member: Member, returned_on: date) -> None:
+    """The member came home: their open placement ends that day (in the caller's transaction)."""
+    placement = open_placement(session, member.id)
+    if placement is None:
+        return
+    day = max(returned_on, placement.placed_on)
+    data = {"closed_on": day, "end_reason": EndReason.RETURNED.value, "note": "返回登记时自动结束"}
+    do_end(session, actor, placement, data, today=max(day, date.today()), commit=False)

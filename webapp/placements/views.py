@@ -1,0 +1,123 @@
+"""流入地管理 pages: the township's placements, placing a member, the report-in, the end."""
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants.access import get_in_tenant
+from webapp.auth.decorators import require
+from webapp.auth.permissions import branch_limit, can
+from webapp.extensions import db
+from webapp.members.models import Member
+from webapp.pagination import paginate
+from webapp.placements.forms import EndForm, PlaceForm, ReportInForm
+from webapp.placements.models import STATUS_LABELS, Placement
+from webapp.placements.services import (
+    PlacementInvalid,
+    accepting_organisations,
+    do_end,
+    do_place,
+    do_report_in,
+    list_placements,
+)
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("placements", __name__, "/placements")
+
+
+def _member(member_id: int, action: str) -> Member:
+    member = get_in_tenant(db.session, Member, member_id)
+    if not can(current_user, action, member.branch_id):
+        abort(404)
+    return member
+
+
+def _placement(placement_id: int) -> tuple[Placement, Member]:
+    placement = get_in_tenant(db.session, Placement, placement_id)
+    return placement, _member(placement.member_id, "placement.manage")
+
+
+def _errors(form: Any, exc: PlacementInvalid) -> None:
+    for field, message in exc.errors.items():
+        target = form._fields.get(field)
+        if target is None:
+            form.form_errors.append(message)
+        else:
+            target.errors = [*target.errors, message]
+
+
+@bp.route("/")
+@require("member.view")
+def index() -> Any:
+    """流入地管理: every placement of the township's members, by status and name."""
+    status, q = request.args.get("status", ""), request.args.get("q", "")
+    stmt = list_placements(status, q, branch_limit(current_user, "member.view"))
+    page = paginate(db.session, stmt, rows=True)
+    return render_template(
+        "placements/index.html", page=page, status=status, q=q, labels=STATUS_LABELS
+    )
+
+
+@bp.route("/members/<int:member_id>/new", methods=["GET", "POST"])
+@require("placement.manage")
+def create(member_id: int) -> Any:
+    """安排到流入地组织 (from the directory; ?org= narrows the list)."""
+    member = _member(member_id, "placement.manage")
+    org_q = request.args.get("org", "")
+    form = PlaceForm()
+    form.organisation_id.choices = [
+        (o.id, f"{o.name}（{o.owner.name if o.branch_id else _('平台外')}）")
+        for o in accepting_organisations(db.session, org_q)
+    ]
+    if form.validate_on_submit():
+        try:
+            do_place(db.session, current_user, member, form.data)
+        except PlacementInvalid as exc:
+            _errors(form, exc)
+        else:
+            flash(_("已安排到流入地组织，等待党员报到"), "success")
+            return redirect(url_for("members.show", member_id=member.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("placements/form.html", form=form, member=member, org_q=org_q), status
+
+
+@bp.route("/<int:placement_id>/report", methods=["GET", "POST"])
+@require("placement.manage")
+def report_in(placement_id: int) -> Any:
+    """登记报到 for an off-platform organisation."""
+    placement, member = _placement(placement_id)
+    form = ReportInForm()
+    if form.validate_on_submit():
+        try:
+            do_report_in(db.session, current_user, placement, form.data)
+        except PlacementInvalid as exc:
+            _errors(form, exc)
+        else:
+            flash(_("已登记报到"), "success")
+            return redirect(url_for("members.show", member_id=member.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "placements/report.html", form=form, placement=placement, member=member
+    ), status
+
+
+@bp.route("/<int:placement_id>/end", methods=["GET", "POST"])
+@require("placement.manage")
+def end(placement_id: int) -> Any:
+    """结束流入地安排, after a confirmation page with the date and the reason."""
+    placement, member = _placement(placement_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            do_end(db.session, current_user, placement, form.data)
+        except PlacementInvalid as exc:
+            _errors(form, exc)
+        else:
+            flash(_("流入地安排已结束"), "success")
+            return redirect(url_for("members.show", member_id=member.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "placements/end.html", form=form, placement=placement, member=member
+    ), status

@@ -5,11 +5,10 @@ PostgreSQL only: SQLite lets one writer in at a time, so two requests cannot rac
 database there (test_constraints.py shows the refusals on both backends).
 """
 
-import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tenants.context import tenant_context
 from tests.conftest import BACKEND
@@ -31,34 +30,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 TODAY = date.today()
-
-
-class UniqueViolations:
-    """Counts unique-key violations the database raised while the rounds ran: proof that the
-    copies really met inside the database, past the application's own check."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, context: object) -> None:
-        if getattr(getattr(context, "original_exception", None), "sqlstate", None) == "23505":
-            with self._lock:
-                self.count += 1
-
-    def check(self, what: str) -> None:
-        """Fail when no round reached the database's key (the race test would prove nothing)."""
-        assert self.count > 0, f"no round got past the check to {what}"
-
-
-@pytest.fixture()
-def violations(app):
-    with app.app_context():
-        engine = db.engine
-    counter = UniqueViolations()
-    event.listen(engine, "handle_error", counter)
-    yield counter
-    event.remove(engine, "handle_error", counter)
 
 
 def _scalar(app, tenant_id: int, stmt) -> int:

@@ -45,6 +45,15 @@ class OrganisationForm(SafeForm):
 class MobileBranchForm(OrganisationForm):
     """新建流动党员临时党支部: a branch of this township, listed in the directory at once."""
 
+    name = StringField(
+        "支部名称",
+        validators=[
+            DataRequired("请填写支部名称"),
+            Length(max=64, message="支部名称不超过64个字符"),
+        ],
+        description="如：柯桥轻纺城流动党员临时党支部",
+    )
+
     host = StringField(
         "依托单位",
         validators=[

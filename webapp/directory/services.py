@@ -220,6 +220,7 @@ def do_create_mobile_branch(
         after=snapshot(branch, Branch.AUDIT_FIELDS),
     )
     clean["address"] = f"{host}，{clean['address']}" if clean["address"] else host
+    clean["contact_name"] = clean["contact_name"] or branch.secretary_name
     entry = Organisation(
         owner_township_id=township.id,
         branch_id=branch.id,

@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 from tenants.context import tenant_context
 from tenants.models import Township
 from tests.activities.helpers import activity, payment
+from tests.directory.helpers import add_organisation
 from tests.duties.helpers import contact, trip
 from tests.factories import World, login, make_member
 from webapp.activities.models import Attendance, AttendanceMode
@@ -18,6 +19,8 @@ from webapp.dues.models import DuesRate
 from webapp.dues.services import add_months as add_month_starts
 from webapp.dues.services import month_start
 from webapp.extensions import db
+from webapp.members.models import Member
+from webapp.placements.services import do_end, do_place, do_report_in
 from webapp.risk import rules
 from webapp.risk.board import compute_board, full_months
 from webapp.risk.rules import RED, WARNING, thresholds_of
@@ -270,3 +273,35 @@ def test_settings_form_refuses_red_before_warning(
     assert client.post(f"/t/{tw.township.slug}/settings", data=data).status_code == 302
     with tenant_context(tw.township.id):
         assert thresholds_of(db.session.get(Township, tw.township.id)).red_months == 6
+
+
+def test_a_member_reported_in_at_an_inflow_organisation_is_managed(
+    app: Flask, world: World
+) -> None:
+    tw = world.a
+    organisation = add_organisation(tw)
+    members = {k: make_member(tw.township, tw.branch) for k in ("active", "pending", "ended")}
+    for m in members.values():
+        _known_trip(m, TODAY - timedelta(days=200))
+    with tenant_context(tw.township.id):
+        for key, m in members.items():
+            member = db.session.get(Member, m.id)
+            placed = do_place(
+                db.session,
+                None,
+                member,
+                {"organisation_id": organisation.id, "placed_on": TODAY - timedelta(days=150)},
+            )
+            if key != "pending":
+                do_report_in(db.session, None, placed, {"reported_on": TODAY - timedelta(days=140)})
+            if key == "ended":
+                do_end(
+                    db.session,
+                    None,
+                    placed,
+                    {"closed_on": TODAY - timedelta(days=10), "end_reason": "moved_on"},
+                )
+        db.session.remove()
+    assert rules.NEITHER not in _reasons(world, members["active"])
+    assert _reasons(world, members["pending"])[rules.NEITHER] == RED  # not reported in yet
+    assert _reasons(world, members["ended"])[rules.NEITHER] == RED  # no longer managed there

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.activities.models import Activity, Attendance, AttendanceMode
@@ -19,6 +19,7 @@ from webapp.departures.census import ON_REGISTER, mobile_rows
 from webapp.dues.queries import standings
 from webapp.duties.models import Contact
 from webapp.members.models import Member
+from webapp.placements.models import Placement
 from webapp.risk import rules
 from webapp.risk.rules import RED, WARNING, Thresholds
 
@@ -171,6 +172,14 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
         .group_by(Certificate.member_id),
         session,
     )
+    placed = set(
+        session.scalars(
+            select(Placement.member_id).where(
+                Placement.reported_on <= today,
+                or_(Placement.closed_on.is_(None), Placement.closed_on > today),
+            )
+        )
+    )  # reported in at an inflow organisation and not ended: managed there
     quarter_ago = today - timedelta(days=91)
     for member_id, (departed, category) in away.items():
         reasons = found.setdefault(member_id, [])
@@ -182,13 +191,17 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
             reasons.append(Reason(rules.NO_CONTACT, WARNING, f"{where}，已{days}天"))
         if category is None:
             reasons.append(Reason(rules.UNKNOWN, RED, f"{departed}外出，未登记去向"))
-        managed_in = any(
+        managed_in = member_id in placed or any(
             d >= departed for d in (inflow_life.get(member_id), inflow_check.get(member_id)) if d
         )
         visited = last is not None and last > quarter_ago
         if not managed_in and not visited:
             reasons.append(
-                Reason(rules.NEITHER, RED, "没有流入地支部参加活动或验证的记录，近三个月也没有联系")
+                Reason(
+                    rules.NEITHER,
+                    RED,
+                    "未在流入地组织报到，也没有流入地参加活动或验证的记录，近三个月也没有联系",
+                )
             )
     return found
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tenants.context import tenant_context
 from tests.directory.helpers import add_organisation
-from tests.factories import login
+from tests.factories import login, make_member, uid
 from tests.placements.helpers import DEPARTED, send_away
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
@@ -16,6 +16,7 @@ from webapp.directory.services import do_publish_branch
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.placements.models import EndReason, Placement, PlacementStatus
+from webapp.placements.services import do_place
 
 TODAY = date.today()
 
@@ -173,3 +174,62 @@ def test_branch_roles_place_only_their_own_branch_and_members_not_at_all(app, cl
     with app.app_context(), tenant_context(tw.township.id):
         assert db.session.get(Member, tw.other_member.id) is not None
     assert _placements(app, tw, tw.other_member.id) == []
+
+
+def test_bulk_placement_places_each_member_or_says_why_not(app, client, world):
+    tw = world.a
+    with app.app_context():
+        mobile = add_organisation(tw, name=f"绍兴柯桥临时党支部{uid()}", division_code="330603")
+        away = [make_member(tw.township, tw.branch) for _ in range(3)]
+        for m in away:
+            send_away(tw, m.id)
+        with tenant_context(tw.township.id):
+            do_place(  # already placed: skipped with the reason
+                db.session,
+                None,
+                db.session.get(Member, away[2].id),
+                {"organisation_id": mobile.id, "placed_on": DEPARTED},
+            )
+            db.session.remove()
+        at_home = make_member(tw.township, tw.branch)
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    url = f"/t/{tw.township.slug}/placements/bulk"
+    listed = client.get(url).get_data(as_text=True)
+    assert away[0].name in listed and away[1].name in listed
+    assert f'value="{away[2].id}"' not in listed and f'value="{at_home.id}"' not in listed
+    nobody = client.post(url, data={"organisation_id": str(mobile.id), "placed_on": str(TODAY)})
+    assert nobody.status_code == 422 and "请至少勾选一名党员" in nobody.get_data(as_text=True)
+    ids = [str(m.id) for m in (*away, at_home)]
+    done = client.post(
+        url,
+        data={"organisation_id": str(mobile.id), "placed_on": str(TODAY), "member_id": ids},
+    )
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and "已安排 2 名，跳过 2 名" in page
+    assert "已有未结束的流入地安排" in page and "没有外出登记" in page
+    for m in away:
+        assert len(_placements(app, tw, m.id)) == 1
+    assert _placements(app, tw, at_home.id) == []
+
+
+def test_an_own_township_branch_takes_the_report_in_at_home(app, client, world):
+    tw = world.a
+    with app.app_context():
+        with tenant_context(tw.township.id):
+            own = do_publish_branch(
+                db.session,
+                None,
+                tw.township,
+                db.session.get(type(tw.other_branch), tw.other_branch.id),
+                {"name": tw.other_branch.name, "division_code": tw.township.division_code},
+            )
+            own_id = own.id
+            db.session.remove()
+        send_away(tw, tw.member.id)
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    assert _place(client, tw, tw.member.id, own_id).status_code == 302
+    (placement,) = _placements(app, tw, tw.member.id)
+    report = f"/t/{tw.township.slug}/placements/{placement.id}/report"
+    assert client.post(report, data={"reported_on": str(TODAY)}).status_code == 302
+    (placement,) = _placements(app, tw, tw.member.id)
+    assert placement.status == PlacementStatus.ACTIVE

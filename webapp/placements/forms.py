@@ -43,3 +43,15 @@ class EndForm(SafeForm):
     note = TextAreaField(
         "说明", validators=[Optional(), Length(max=500, message="说明不超过500个字符")]
     )
+
+
+class BulkPlaceForm(SafeForm):
+    """批量安排: the organisation and the date for every member ticked."""
+
+    organisation_id = SelectField(
+        "流入地组织",
+        coerce=int,
+        validate_choice=False,  # the service checks the organisation, with the reason
+        validators=[InputRequired("请从组织目录中选择流入地组织")],
+    )
+    placed_on = DateField("安排日期", validators=[InputRequired("请填写安排日期")])

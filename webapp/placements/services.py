@@ -32,6 +32,19 @@ def open_placement(session: Session, member_id: int) -> Placement | None:
     )
 
 
+def open_member_ids(session: Session, member_ids: list[int]) -> set[int]:
+    """Which of these members have a placement that has not ended."""
+    if not member_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Placement.member_id).where(
+                Placement.member_id.in_(member_ids), Placement.closed_on.is_(None)
+            )
+        )
+    )
+
+
 def history(session: Session, member_id: int) -> list[Placement]:
     """Every placement of the member, newest first."""
     return list(
@@ -119,9 +132,10 @@ def do_report_in(
     data: dict[str, Any],
     today: date | None = None,
 ) -> Placement:
-    """已流入: the member reported in at an off-platform organisation, as it told the branch.
+    """已流入: the member reported in, as an off-platform organisation told the branch, or at one
+    of the township's own branches (a temporary mobile branch, say).
 
-    An organisation on the platform confirms the report-in itself (its own page, not this one).
+    A branch of another township on the platform confirms the report-in itself, not this page.
     """
     today = today or date.today()
     errors: dict[str, str] = {}
@@ -129,8 +143,11 @@ def do_report_in(
     _day(errors, "reported_on", reported_on, "报到日期", today)
     if placement.status != PlacementStatus.PENDING:
         errors["reported_on"] = "只有待报到的安排可以登记报到"
-    elif placement.organisation.kind != OrganisationKind.OFF_PLATFORM:
-        errors["reported_on"] = "平台内的流入地支部在本平台确认报到，无需由流出地登记"
+    elif (
+        placement.organisation.kind != OrganisationKind.OFF_PLATFORM
+        and placement.organisation.owner_township_id != placement.tenant_id
+    ):
+        errors["reported_on"] = "其他乡镇的流入地支部在本平台确认报到，无需由流出地登记"
     elif isinstance(reported_on, date) and reported_on < placement.placed_on:
         errors["reported_on"] = "报到日期不能早于安排日期"
     if errors:
@@ -206,3 +223,23 @@ def end_on_return(session: Session, actor: Any, member: Member, returned_on: dat
     day = max(returned_on, placement.placed_on)
     data = {"closed_on": day, "end_reason": EndReason.RETURNED.value, "note": "返回登记时自动结束"}
     do_end(session, actor, placement, data, today=max(day, date.today()), commit=False)
+
+
+def do_bulk_place(
+    session: Session,
+    actor: Any,
+    members: list[Member],
+    data: dict[str, Any],
+    today: date | None = None,
+) -> list[tuple[Member, str]]:
+    """批量安排: each member placed or skipped on their own, with the reason; "" means placed."""
+    results: list[tuple[Member, str]] = []
+    for member in members:
+        try:
+            do_place(session, actor, member, data, today)
+        except PlacementInvalid as exc:
+            session.rollback()
+            results.append((member, "；".join(exc.errors.values())))
+        else:
+            results.append((member, ""))
+    return results

@@ -1,26 +1,31 @@
 """流入地管理 pages: the township's placements, placing a member, the report-in, the end."""
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from tenants.access import get_in_tenant
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
+from webapp.departures.queries import MobileFilters, mobile_members
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.pagination import paginate
-from webapp.placements.forms import EndForm, PlaceForm, ReportInForm
+from webapp.placements.forms import BulkPlaceForm, EndForm, PlaceForm, ReportInForm
 from webapp.placements.models import STATUS_LABELS, Placement
 from webapp.placements.services import (
     PlacementInvalid,
     accepting_organisations,
+    do_bulk_place,
     do_end,
     do_place,
     do_report_in,
     list_placements,
+    open_member_ids,
 )
 from webapp.tenancy import township_blueprint
 
@@ -120,4 +125,58 @@ def end(placement_id: int) -> Any:
     status = 422 if form.errors else 200
     return render_template(
         "placements/end.html", form=form, placement=placement, member=member
+    ), status
+
+
+BULK_LIMIT = 500
+
+
+def _candidates(args: Any) -> list[Member]:
+    """Members away now, matching the filters, with no open placement (at most BULK_LIMIT)."""
+    limit = branch_limit(current_user, "placement.manage")
+    branch = args.get("branch", type=int)
+    filters = MobileFilters(
+        as_of=date.today(),
+        branch_id=limit if limit is not None else branch,
+        destination=args.get("destination", ""),
+        q=args.get("q", ""),
+    )
+    rows = db.session.execute(mobile_members(filters).limit(BULK_LIMIT * 2)).all()
+    placed = open_member_ids(db.session, [r[0].id for r in rows])
+    return [r[0] for r in rows if r[0].id not in placed][:BULK_LIMIT]
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@require("placement.manage")
+def bulk() -> Any:
+    """批量安排: members away, chosen by filters, placed at one organisation; a result per member."""
+    form = BulkPlaceForm()
+    form.organisation_id.choices = [
+        (o.id, f"{o.name}（{o.owner.name if o.branch_id else _('平台外')}）")
+        for o in accepting_organisations(db.session)
+    ]
+    results = None
+    if form.validate_on_submit():
+        ids = [int(i) for i in request.form.getlist("member_id") if i.isdigit()][:BULK_LIMIT]
+        members = [
+            m
+            for m in db.session.scalars(
+                select(Member).where(Member.id.in_(ids)).order_by(Member.name)
+            )
+            if can(current_user, "placement.manage", m.branch_id)
+        ]
+        if not members:
+            form.form_errors.append(_("请至少勾选一名党员"))
+        else:
+            results = do_bulk_place(db.session, current_user, members, form.data)
+    candidates = [] if results is not None else _candidates(request.args)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "placements/bulk.html",
+        form=form,
+        candidates=candidates,
+        results=results,
+        placed_count=sum(1 for _m, problem in results or [] if not problem),
+        limit=BULK_LIMIT,
+        args=request.args,
     ), status

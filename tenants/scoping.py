@@ -122,11 +122,13 @@ class TenantSession(Session):
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    # audit_logs has row-level security but no TenantScoped model: hand the scope over for
+    # every statement, so a scope entered inside an open transaction reaches those reads too
+    _sync_rls(state.session)
     touches, extra = _structure(state)
     if not touches:
         return
     scope = require_scope()
-    _sync_rls(state.session)
     if scope.system:
         return
     if extra:

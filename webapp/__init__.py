@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.home.views import township_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
+    from webapp.placements.inflow_views import bp as inflow_bp
     from webapp.placements.views import bp as placements_bp
     from webapp.reminders.inbox import bp as notifications_bp
     from webapp.reminders.receipts import bp as sms_receipts_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         members_bp,
         departures_bp,
         placements_bp,
+        inflow_bp,
         duties_bp,
         three_ones_bp,
         certificates_bp,

@@ -15,7 +15,7 @@ from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
 from webapp.members.models import Member
-from webapp.placements.models import Placement
+from webapp.placements.models import InflowMember, Placement
 from webapp.reports.models import Report
 
 metadata = Base.metadata
@@ -39,6 +39,7 @@ __all__ = [
     "DuesPayment",
     "DuesRate",
     "ImportJob",
+    "InflowMember",
     "LoginAttempt",
     "Member",
     "Message",

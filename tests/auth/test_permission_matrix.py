@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tenants.context import tenant_context
 from tests.activities.helpers import (
@@ -24,12 +25,13 @@ from tests.factories import (
     World,
     login,
     make_branch,
+    make_member,
     make_user,
     token_for,
     uid,
     valid_id_number,
 )
-from tests.placements.helpers import DEPARTED, send_away
+from tests.placements.helpers import DEPARTED, place_across, publish, send_away
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
 from webapp.departures.services import DepartureInvalid
@@ -38,6 +40,7 @@ from webapp.duties.periods import half_of
 from webapp.duties.services import DutyInvalid
 from webapp.extensions import db
 from webapp.members.models import Member
+from webapp.placements.models import InflowMember
 from webapp.placements.services import do_end, open_placement
 
 PHONE = "13912345678"  # tests/factories.make_member's default
@@ -145,6 +148,19 @@ def _place(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tu
             do_end(db.session, None, placement, {"closed_on": date.today(), "end_reason": "other"})
             db.session.remove()
     return _ok(status, 302)
+
+
+def _confirm_inflow(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    """A member of a2 placed at `branch` of township a, whose report-in the caller confirms."""
+    incoming = make_member(w.a2.township, w.a2.branch)
+    place_across(w.a2, incoming.id, publish(w.a, branch.id))
+    with tenant_context(w.a.township.id):
+        inflow_id = db.session.scalar(select(InflowMember.id).order_by(InflowMember.id.desc()))
+        db.session.remove()
+    url = f"/t/{w.a.township.slug}/inflow/{inflow_id}/confirm"
+    return _ok(c.post(url, data={"reported_on": str(date.today())}).status_code, 302)
 
 
 def _request_report(
@@ -270,6 +286,7 @@ PROBES: dict[str, Probe] = {
     "directory.view": _get("/t/{slug}/directory/"),
     "directory.manage": _add_organisation,
     "placement.manage": _place,
+    "inflow.manage": _confirm_inflow,
 }
 
 

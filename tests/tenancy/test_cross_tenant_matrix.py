@@ -17,7 +17,7 @@ from tests.certificates.helpers import victim_certificate_rows
 from tests.directory.helpers import victim_directory_rows
 from tests.duties.helpers import victim_duty_rows
 from tests.factories import TownshipWorld, World, login, token_for
-from tests.placements.helpers import victim_placement_rows
+from tests.placements.helpers import victim_inflow_rows, victim_placement_rows
 from tests.reminders.helpers import victim_message_rows
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, Role, User
@@ -66,6 +66,7 @@ OBJECT_PARAMS: dict[str, Callable[[TownshipWorld, dict[str, Any]], int]] = {
     "support_id": lambda tw, extra: extra["support_id"],
     "organisation_id": lambda tw, extra: extra["organisation_id"],
     "placement_id": lambda tw, extra: extra["placement_id"],
+    "inflow_id": lambda tw, extra: extra["inflow_id"],
 }
 
 
@@ -122,6 +123,7 @@ def _victim_extras(world: World) -> dict[str, Any]:
         | victim_life_rows(victim)
         | victim_directory_rows(victim)
         | victim_placement_rows(victim)
+        | victim_inflow_rows(victim, world.a2)
     )
 
 

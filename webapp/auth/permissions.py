@@ -54,6 +54,7 @@ ACTIONS: dict[str, str] = {
     "directory.view": "查询组织目录（各乡镇接收流动党员的支部与平台外组织，仅组织信息）",
     "directory.manage": "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织",
     "placement.manage": "安排外出党员到流入地组织、登记报到（平台外组织）、结束安排",
+    "inflow.manage": "查看其他乡镇安排到本镇支部的流入党员，确认报到",
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -96,6 +97,7 @@ MATRIX: dict[str, dict[Role, str]] = {
     "directory.view": {PA: ALL, CC: ALL, TA: ALL, BS: ALL, CM: ALL},
     "directory.manage": {PA: ALL, TA: ALL},
     "placement.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
+    "inflow.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
 }
 
 

@@ -55,3 +55,9 @@ class BulkPlaceForm(SafeForm):
         validators=[InputRequired("请从组织目录中选择流入地组织")],
     )
     placed_on = DateField("安排日期", validators=[InputRequired("请填写安排日期")])
+
+
+class ConfirmForm(SafeForm):
+    """确认报到 (the inflow branch)."""
+
+    reported_on = DateField("报到日期", validators=[InputRequired("请填写报到日期")])

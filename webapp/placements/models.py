@@ -86,3 +86,35 @@ class Placement(TenantScoped, Timestamped, Base):
     @property
     def end_label(self) -> str:
         return END_LABELS[self.end_reason] if self.end_reason else ""
+
+
+class InflowMember(TenantScoped, Timestamped, Base):
+    """流入党员: what the inflow township is told of a member placed at one of its branches.
+
+    Owned by the inflow township (tenant_id), written by the home township when it places the
+    member (webapp/placements/crossing.py) and kept in step with the placement. It holds only
+    what the inflow branch needs to take the member in: name, home township and branch, dates.
+    """
+
+    __tablename__ = "inflow_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    home_township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"))
+    home_township_name: Mapped[str] = mapped_column(String(64))
+    home_branch_name: Mapped[str] = mapped_column(String(64))
+    member_name: Mapped[str] = mapped_column(String(32))
+    status: Mapped[PlacementStatus] = mapped_column(
+        str_enum(PlacementStatus, 16), default=PlacementStatus.PENDING
+    )
+    placed_on: Mapped[date]
+    reported_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]

@@ -12,6 +12,7 @@ from webapp.audit.services import record
 from webapp.departures.services import current_departure
 from webapp.directory.models import Organisation, OrganisationKind
 from webapp.members.models import Member
+from webapp.placements import crossing
 from webapp.placements.models import EndReason, Placement, PlacementStatus
 
 BUSY = "该党员已有未结束的流入地安排，请先结束原安排"
@@ -121,6 +122,8 @@ def do_place(
         session.rollback()
         raise PlacementInvalid({"member": BUSY}) from None
     _audit(session, actor, member, "placement.created", placement)
+    if crossing.crosses(organisation, member.tenant_id):
+        crossing.share(session, placement, member, organisation)
     session.commit()
     return placement
 
@@ -190,6 +193,7 @@ def do_end(
         placement.note = f"{placement.note}\n{note}".strip()
     member = session.get(Member, placement.member_id)
     _audit(session, actor, member, "placement.ended", placement)
+    crossing.mirror(session, placement)
     if commit:
         session.commit()
     return placement

@@ -1,0 +1,100 @@
+"""The sanctioned crossing between townships for placements.
+
+A member placed at a branch of another township stays on the home register; the inflow township
+gets its own row (InflowMember) with what it needs to take the member in, and nothing else. Each
+side writes the other's row only here, and only inside a scope of that one township, entered for
+the one flush: the session guard and row-level security still refuse anything else.
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenants.context import tenant_context
+from tenants.models import Township
+from webapp.audit.services import record
+from webapp.branches.models import Branch
+from webapp.directory.models import Organisation
+from webapp.members.models import Member
+from webapp.placements.models import InflowMember, Placement, PlacementStatus
+
+
+def crosses(organisation: Organisation, home_township_id: int) -> bool:
+    """Whether a placement at organisation is taken in by another township on the platform."""
+    return organisation.branch_id is not None and organisation.owner_township_id != home_township_id
+
+
+def share(
+    session: Session, placement: Placement, member: Member, organisation: Organisation
+) -> None:
+    """Tell the inflow township of a new placement, in the placing transaction."""
+    home = session.get(Township, member.tenant_id)
+    branch = session.get(Branch, member.branch_id)
+    session.flush()  # the home township's rows first, in its own scope
+    with tenant_context(organisation.owner_township_id):
+        session.add(
+            InflowMember(
+                tenant_id=organisation.owner_township_id,
+                placement_id=placement.id,
+                organisation_id=organisation.id,
+                branch_id=organisation.branch_id,
+                home_township_id=home.id,
+                home_township_name=home.name,
+                home_branch_name=branch.name if branch else "",
+                member_name=member.name,
+                placed_on=placement.placed_on,
+            )
+        )
+        session.flush()
+
+
+def mirror(session: Session, placement: Placement) -> None:
+    """Keep the inflow township's row in step with the placement (status and dates)."""
+    organisation = placement.organisation
+    if not crosses(organisation, placement.tenant_id):
+        return
+    session.flush()
+    with tenant_context(organisation.owner_township_id):
+        row = session.scalar(select(InflowMember).where(InflowMember.placement_id == placement.id))
+        if row is not None:
+            row.status = placement.status
+            row.reported_on = placement.reported_on
+            row.closed_on = placement.closed_on
+            session.flush()
+
+
+def confirm_report_in(
+    session: Session, actor: Any, township: Township, row: InflowMember, reported_on: date
+) -> None:
+    """The inflow branch confirms the member reported in: both sides change in one transaction."""
+    row.status = PlacementStatus.ACTIVE
+    row.reported_on = reported_on
+    after = {"member": row.member_name, "reported_on": reported_on.isoformat()}
+    record(
+        session,
+        actor,
+        "inflow.confirmed",
+        "inflow_member",
+        row.id,
+        tenant_id=township.id,
+        after={**after, "home_township": row.home_township_name},
+    )
+    session.flush()
+    with tenant_context(row.home_township_id):
+        placement = session.get(Placement, row.placement_id)
+        placement.status = PlacementStatus.ACTIVE
+        placement.reported_on = reported_on
+        placement.reported_by = f"{township.name} {getattr(actor, 'display_name', '')}"[:64]
+        record(
+            session,
+            actor,
+            "placement.reported",
+            "member",
+            placement.member_id,
+            tenant_id=row.home_township_id,
+            after={**after, "placement_id": placement.id, "confirmed_by": township.name},
+        )
+        session.flush()
+    session.commit()

@@ -1,0 +1,67 @@
+"""流入党员 pages of the inflow township: the members other townships placed at its branches."""
+
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from tenants.access import get_in_tenant
+from webapp.auth.decorators import require
+from webapp.auth.permissions import branch_limit, can
+from webapp.extensions import db
+from webapp.pagination import paginate
+from webapp.placements import crossing
+from webapp.placements.forms import ConfirmForm
+from webapp.placements.models import STATUS_LABELS, InflowMember, PlacementStatus
+from webapp.tenancy import township_blueprint
+
+bp = township_blueprint("inflow", __name__, "/inflow")
+
+
+@bp.route("/")
+@require("inflow.manage")
+def index() -> Any:
+    """流入党员: placed here by other townships; not on this township's register."""
+    status, q = request.args.get("status", ""), request.args.get("q", "")
+    stmt = select(InflowMember)
+    if status in {s.value for s in PlacementStatus}:
+        stmt = stmt.where(InflowMember.status == PlacementStatus(status))
+    if q := q.strip():
+        stmt = stmt.where(InflowMember.member_name.contains(q))
+    if (limit := branch_limit(current_user, "inflow.manage")) is not None:
+        stmt = stmt.where(InflowMember.branch_id == limit)
+    stmt = stmt.order_by(InflowMember.placed_on.desc(), InflowMember.id.desc())
+    return render_template(
+        "placements/inflow.html",
+        page=paginate(db.session, stmt),
+        status=status,
+        q=q,
+        labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/<int:inflow_id>/confirm", methods=["GET", "POST"])
+@require("inflow.manage")
+def confirm(inflow_id: int) -> Any:
+    """确认报到: the member came to the branch; the home township sees it at once."""
+    row = get_in_tenant(db.session, InflowMember, inflow_id)
+    if not can(current_user, "inflow.manage", row.branch_id):
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        day = form.reported_on.data
+        if row.status != PlacementStatus.PENDING:
+            form.reported_on.errors = [_("只有待报到的党员可以确认报到")]
+        elif day > date.today():
+            form.reported_on.errors = [_("报到日期不能晚于今天")]
+        elif day < row.placed_on:
+            form.reported_on.errors = [_("报到日期不能早于安排日期")]
+        else:
+            crossing.confirm_report_in(db.session, current_user, g.township, row, day)
+            flash(_("已确认 %(name)s 报到，流出地乡镇同时可见", name=row.member_name), "success")
+            return redirect(url_for(".index"))
+    status = 422 if form.errors else 200
+    return render_template("placements/confirm.html", form=form, row=row), status

@@ -13,6 +13,7 @@ from webapp.branches.models import Branch, BranchKind
 from webapp.departures.article import add_article_departures
 from webapp.idnumber import check_digit
 from webapp.members.models import Gender, Member, MemberStatus
+from webapp.placements.demo import load_demo_placements
 
 DEMO_PASSWORD = "lianxin2026"
 DEMO_LOGINS = [
@@ -151,6 +152,8 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
             session.add_all(members)
             session.flush()
             add_article_departures(session, township, members, date.today(), seed=len(members))
+            if slug == "dashiju":  # the article's township placed 76 members in two branches
+                load_demo_placements(session, township, branches, 76, date.today())
             _township_logins(session, township, slug, branches[0], members[0])
             session.commit()
 

@@ -8,9 +8,13 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tenants.context import system_context_unsafe
+from tenants.models import Township
 from tests.e2e.test_flows import dress_for_readme, log_in
-from tests.placements.helpers import send_away
-from webapp.auth.models import Role
+from tests.placements.helpers import publish, send_away
+from webapp.auth.models import Role, User
+from webapp.branches.models import Branch
+from webapp.extensions import db
 
 
 def test_directory_and_placement_through_the_pages(
@@ -72,3 +76,58 @@ def test_directory_and_placement_through_the_pages(
     page.get_by_label("结束原因").select_option(label="离开流入地")
     page.get_by_role("button", name="确认结束").click()
     expect(section).to_contain_text("已结束")
+
+
+def _log_out(page: Page) -> None:
+    page.locator("details.dropdown summary").click()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login")
+
+
+def test_a_member_placed_in_another_township_is_confirmed_there(
+    page: Page, world, live_server, artifacts: Path, docs_screenshots: Path
+):
+    home, inflow = world.a, world.a2
+    dress_for_readme(live_server, world)
+    renames = [
+        (inflow.township, Township, "name", "澄潭街道"),
+        (inflow.branch, Branch, "name", "澄潭工业园区流动党员临时党支部"),
+        (inflow.users[Role.BRANCH_SECRETARY], User, "display_name", "李建国"),
+    ]
+    with live_server.app.app_context(), system_context_unsafe():
+        for obj, model, attr, value in renames:
+            setattr(db.session.get(model, obj.id), attr, value)
+            setattr(obj, attr, value)
+        db.session.commit()
+    with live_server.app.app_context():
+        send_away(home, home.member.id)
+        publish(inflow, inflow.branch.id)
+    log_in(page, home.users[Role.TOWNSHIP_ADMIN])
+    page.goto(
+        f"/t/{home.township.slug}/placements/members/{home.member.id}/new?org={inflow.branch.name}"
+    )
+    page.get_by_label("流入地组织").select_option(
+        label=f"{inflow.branch.name}（{inflow.township.name}）"
+    )
+    page.get_by_label("安排日期").fill(date.today().isoformat())
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#placements")).to_contain_text("等待流入地支部在平台上确认报到")
+    _log_out(page)
+
+    log_in(page, inflow.users[Role.BRANCH_SECRETARY])
+    page.goto(f"/t/{inflow.township.slug}/inflow/")
+    row = page.locator("#inflow tbody tr").first
+    expect(row).to_contain_text(home.member.name)
+    expect(row).to_contain_text(home.township.name)
+    shot = artifacts / "inflow-members.png"
+    page.screenshot(path=shot, full_page=True)
+    shutil.copyfile(shot, docs_screenshots / "inflow-members.png")
+    row.get_by_role("link", name="确认报到").click()
+    page.get_by_label("报到日期").fill(date.today().isoformat())
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash-success")).to_contain_text("流出地乡镇同时可见")
+    _log_out(page)
+
+    log_in(page, home.users[Role.TOWNSHIP_ADMIN])
+    page.goto(f"/t/{home.township.slug}/members/{home.member.id}")
+    expect(page.locator("#placements")).to_contain_text("已流入")

@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "directory.added": "添加平台外组织",
     "placement.created": "安排到流入地组织",
     "inflow.confirmed": "确认流入党员报到",
+    "inflow.refused": "拒收流入党员",
+    "placement.refused": "流入地拒收",
     "placement.reported": "登记流入地报到",
     "placement.ended": "结束流入地安排",
     "directory.updated": "修改组织目录条目",

@@ -22,7 +22,14 @@ depends_on: str | Sequence[str] | None = None
 
 STATUS = sa.Enum("pending", "active", "ended", name="placementstatus", native_enum=False, length=16)
 REASON = sa.Enum(
-    "returned", "moved_on", "transferred", "other", name="endreason", native_enum=False, length=16
+    "returned",
+    "moved_on",
+    "transferred",
+    "refused",
+    "other",
+    name="endreason",
+    native_enum=False,
+    length=16,
 )
 OPEN = sa.text("closed_on IS NULL")
 

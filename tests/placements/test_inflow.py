@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tenants.context import tenant_context
+from tests.certificates.helpers import issue
 from tests.factories import login
 from tests.placements.helpers import place_across, publish
 from webapp.audit.models import AuditLog
@@ -103,3 +104,39 @@ def test_only_the_inflow_branch_and_its_township_see_the_member(app, client, wor
     assert _inflow_rows(app, world.b) == []
     # the home township reads nothing of the inflow township's rows
     assert _inflow_rows(app, home) == []
+
+
+def test_the_inflow_branch_refuses_only_when_the_certificate_fails(app, client, world):
+    home, inflow = world.a, world.a2
+    with app.app_context():
+        org_id = publish(inflow, inflow.branch.id)
+        placement_id = place_across(home, home.member.id, org_id)
+    issue(app, home)  # issued ten days ago: valid and not yet due for verification
+    (row,) = _inflow_rows(app, inflow)
+    login(client, inflow.users[Role.TOWNSHIP_ADMIN])
+    url = f"/t/{inflow.township.slug}/inflow/{row.id}/refuse"
+    page = client.get(url).get_data(as_text=True)
+    assert "有效且按期验证，不能拒收" in page
+    held = client.post(url, data={"reason": "不想接收"})
+    assert held.status_code == 422 and "不能拒收，请确认报到" in held.get_data(as_text=True)
+    assert _placement(app, home, placement_id).status == PlacementStatus.PENDING
+
+    with app.app_context():
+        other_id = place_across(home, home.other_member.id, org_id)  # no certificate at all
+    row = next(r for r in _inflow_rows(app, inflow) if r.placement_id == other_id)
+    url = f"/t/{inflow.township.slug}/inflow/{row.id}/refuse"
+    assert "没有流动党员证" in client.get(url).get_data(as_text=True)
+    empty = client.post(url, data={"reason": ""})
+    assert empty.status_code == 422 and "请写明拒收原因" in empty.get_data(as_text=True)
+    assert client.post(url, data={"reason": "到支部报到时未能出示流动党员证"}).status_code == 302
+    refused = _placement(app, home, other_id)
+    assert refused.status == PlacementStatus.ENDED and refused.end_reason.value == "refused"
+    assert "没有流动党员证" in refused.note and inflow.township.name in refused.note
+    with app.app_context(), tenant_context(home.township.id):
+        assert db.session.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "placement.refused")
+        )
+    home_page = app.test_client()
+    login(home_page, home.users[Role.TOWNSHIP_ADMIN])
+    member_page = home_page.get(f"/t/{home.township.slug}/members/{home.other_member.id}")
+    assert "流入地拒收" in member_page.get_data(as_text=True)

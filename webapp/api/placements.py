@@ -96,7 +96,7 @@ class EndIn(Schema):
     closed_on = fields.Date(required=True, error_messages=CHINESE)
     end_reason = fields.String(
         required=True,
-        validate=validate.OneOf([r.value for r in EndReason]),
+        validate=validate.OneOf([r.value for r in EndReason if r != EndReason.REFUSED]),
         error_messages=CHINESE,
     )
     note = Multiline(load_default="", validate=validate.Length(max=500))

@@ -16,9 +16,11 @@ from tenants.context import tenant_context
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.branches.models import Branch
+from webapp.certificates.models import Certificate
+from webapp.certificates.services import verify_months
 from webapp.directory.models import Organisation
 from webapp.members.models import Member
-from webapp.placements.models import InflowMember, Placement, PlacementStatus
+from webapp.placements.models import EndReason, InflowMember, Placement, PlacementStatus
 
 
 def crosses(organisation: Organisation, home_township_id: int) -> bool:
@@ -95,6 +97,62 @@ def confirm_report_in(
             placement.member_id,
             tenant_id=row.home_township_id,
             after={**after, "placement_id": placement.id, "confirmed_by": township.name},
+        )
+        session.flush()
+    session.commit()
+
+
+def certificate_problem(session: Session, row: InflowMember, today: date) -> str:
+    """Why the member's certificate fails verification ("" when it passes), read at home."""
+    with tenant_context(row.home_township_id):
+        placement = session.get(Placement, row.placement_id)
+        certificate = session.scalar(
+            select(Certificate)
+            .where(Certificate.member_id == placement.member_id)
+            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+        )
+        if certificate is None:
+            return "没有流动党员证"
+        if not certificate.is_valid:
+            return f"流动党员证{certificate.status_label}"
+        months = verify_months(session.get(Township, row.home_township_id))
+        if certificate.due_on(months) < today:
+            return f"流动党员证逾期未验证（应于{certificate.due_on(months)}验证）"
+    return ""
+
+
+def refuse(
+    session: Session, actor: Any, township: Township, row: InflowMember, reason: str, today: date
+) -> None:
+    """The inflow branch refuses the member (their certificate failed verification): the placement
+    ends at home with the reason, which the home township and its coordinator read."""
+    row.status = PlacementStatus.ENDED
+    row.closed_on = today
+    after = {"member": row.member_name, "reason": reason}
+    record(
+        session,
+        actor,
+        "inflow.refused",
+        "inflow_member",
+        row.id,
+        tenant_id=township.id,
+        after={**after, "home_township": row.home_township_name},
+    )
+    session.flush()
+    with tenant_context(row.home_township_id):
+        placement = session.get(Placement, row.placement_id)
+        placement.status = PlacementStatus.ENDED
+        placement.closed_on = max(today, placement.placed_on)
+        placement.end_reason = EndReason.REFUSED
+        placement.note = f"{placement.note}\n{township.name}拒收：{reason}".strip()
+        record(
+            session,
+            actor,
+            "placement.refused",
+            "member",
+            placement.member_id,
+            tenant_id=row.home_township_id,
+            after={**after, "placement_id": placement.id, "refused_by": township.name},
         )
         session.flush()
     session.commit()

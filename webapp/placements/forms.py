@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from webapp.forms import SafeForm
-from webapp.placements.models import END_LABELS
+from webapp.placements.models import END_LABELS, EndReason
 
 
 class PlaceForm(SafeForm):
@@ -37,7 +37,8 @@ class EndForm(SafeForm):
     closed_on = DateField("结束日期", validators=[InputRequired("请填写结束日期")])
     end_reason = SelectField(
         "结束原因",
-        choices=[("", "请选择")] + [(k.value, v) for k, v in END_LABELS.items()],
+        choices=[("", "请选择")]
+        + [(k.value, v) for k, v in END_LABELS.items() if k != EndReason.REFUSED],
         validators=[InputRequired("请选择结束原因")],
     )
     note = TextAreaField(
@@ -61,3 +62,16 @@ class ConfirmForm(SafeForm):
     """确认报到 (the inflow branch)."""
 
     reported_on = DateField("报到日期", validators=[InputRequired("请填写报到日期")])
+
+
+class RefuseForm(SafeForm):
+    """拒收 (the inflow branch), only when the certificate fails verification."""
+
+    reason = TextAreaField(
+        "拒收原因",
+        validators=[
+            InputRequired("请写明拒收原因"),
+            Length(max=500, message="原因不超过500个字符"),
+        ],
+        description="写明流动党员证验证不通过的情况，如：无流动党员证、证件已挂失、逾期未验证",
+    )

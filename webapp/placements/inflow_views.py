@@ -14,7 +14,7 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.extensions import db
 from webapp.pagination import paginate
 from webapp.placements import crossing
-from webapp.placements.forms import ConfirmForm
+from webapp.placements.forms import ConfirmForm, RefuseForm
 from webapp.placements.models import STATUS_LABELS, InflowMember, PlacementStatus
 from webapp.tenancy import township_blueprint
 
@@ -65,3 +65,26 @@ def confirm(inflow_id: int) -> Any:
             return redirect(url_for(".index"))
     status = 422 if form.errors else 200
     return render_template("placements/confirm.html", form=form, row=row), status
+
+
+@bp.route("/<int:inflow_id>/refuse", methods=["GET", "POST"])
+@require("inflow.manage")
+def refuse(inflow_id: int) -> Any:
+    """拒收: only a member whose certificate fails verification; the reason goes home."""
+    row = get_in_tenant(db.session, InflowMember, inflow_id)
+    if not can(current_user, "inflow.manage", row.branch_id):
+        abort(404)
+    form = RefuseForm()
+    problem = crossing.certificate_problem(db.session, row, date.today())
+    if form.validate_on_submit():
+        if row.status != PlacementStatus.PENDING:
+            form.reason.errors = [_("只有待报到的党员可以拒收")]
+        elif not problem:
+            form.reason.errors = [_("该党员的流动党员证有效且按期验证，不能拒收，请确认报到")]
+        else:
+            reason = f"{problem}；{form.reason.data.strip()}"
+            crossing.refuse(db.session, current_user, g.township, row, reason, date.today())
+            flash(_("已拒收 %(name)s，原因已告知流出地乡镇", name=row.member_name), "success")
+            return redirect(url_for(".index"))
+    status = 422 if form.errors else 200
+    return render_template("placements/refuse.html", form=form, row=row, problem=problem), status

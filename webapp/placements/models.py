@@ -38,6 +38,7 @@ class EndReason(enum.StrEnum):
     RETURNED = "returned"
     MOVED_ON = "moved_on"
     TRANSFERRED = "transferred"
+    REFUSED = "refused"  # by the inflow branch: the certificate failed verification
     OTHER = "other"
 
 
@@ -45,6 +46,7 @@ END_LABELS = {
     EndReason.RETURNED: "返乡",
     EndReason.MOVED_ON: "离开流入地",
     EndReason.TRANSFERRED: "组织关系转出",
+    EndReason.REFUSED: "流入地拒收",
     EndReason.OTHER: "其他",
 }
 

@@ -178,7 +178,7 @@ def do_end(
     closed_on = data.get("closed_on")
     _day(errors, "closed_on", closed_on, "结束日期", today)
     reason = data.get("end_reason")
-    if reason not in {r.value for r in EndReason}:
+    if reason not in {r.value for r in EndReason} - {EndReason.REFUSED.value}:  # inflow side only
         errors["end_reason"] = "请选择结束原因"
     if placement.closed_on is not None:
         errors["closed_on"] = "该安排已经结束"

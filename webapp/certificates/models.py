@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from tenants.db import Base, Timestamped, str_enum, utcnow
+from tenants.models import Township
 from tenants.scoping import TenantScoped
 from webapp.branches.models import Branch
 from webapp.members.models import Member
@@ -195,3 +196,8 @@ class CertificatePrint(TenantScoped, Base):
     @property
     def status_label(self) -> str:
         return JOB_STATUS_LABELS[self.status]
+
+
+def verify_months(township: Township) -> int:
+    """The township's verification interval in months (the article's half year by default)."""
+    return int((township.settings or {}).get("certificate_verify_months", DEFAULT_VERIFY_MONTHS))

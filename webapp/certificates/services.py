@@ -14,16 +14,17 @@ from webapp.audit.services import record, snapshot
 from webapp.auth.permissions import can
 from webapp.branches.models import Branch
 from webapp.certificates.models import (
-    DEFAULT_VERIFY_MONTHS,
     STATUS_LABELS,
     Certificate,
     CertificateStatus,
     Verification,
     VerificationSide,
     add_months,
+    verify_months,
 )
 from webapp.certificates.queries import valid_certificate
-from webapp.departures.services import current_departure, destination_fields
+from webapp.departures.queries import current_departure
+from webapp.departures.services import destination_fields
 from webapp.inputs import as_id
 from webapp.members.models import Member, MemberStatus
 
@@ -38,11 +39,6 @@ class CertificateInvalid(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-def verify_months(township: Township) -> int:
-    """The township's verification interval in months (the article's half year by default)."""
-    return int((township.settings or {}).get("certificate_verify_months", DEFAULT_VERIFY_MONTHS))
 
 
 def next_number(session: Session, township: Township, year: int) -> str:

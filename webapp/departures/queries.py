@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from webapp.departures.census import ON_REGISTER, away_on
 from webapp.departures.models import Departure, FlowCategory, Whereabouts
@@ -105,4 +105,11 @@ def trips_of(member_id: int) -> Select[tuple[Departure]]:
         select(Departure)
         .where(Departure.member_id == member_id)
         .order_by(Departure.departed_on.desc(), Departure.id.desc())
+    )
+
+
+def current_departure(session: Session, member: Member) -> Departure | None:
+    """The member's open trip, if they are away now."""
+    return session.scalar(
+        select(Departure).where(Departure.member_id == member.id, Departure.returned_on.is_(None))
     )

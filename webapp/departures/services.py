@@ -12,7 +12,9 @@ from tenants.models import Township
 from webapp import divisions
 from webapp.audit.services import record, snapshot
 from webapp.departures.models import Departure, FlowCategory, Whereabouts
+from webapp.departures.queries import current_departure
 from webapp.members.models import Member
+from webapp.placements.services import end_on_return
 
 CONTACT_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -25,13 +27,6 @@ class DepartureInvalid(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-def current_departure(session: Session, member: Member) -> Departure | None:
-    """The member's open trip, if they are away now."""
-    return session.scalar(
-        select(Departure).where(Departure.member_id == member.id, Departure.returned_on.is_(None))
-    )
 
 
 def _check_day(errors: dict[str, str], field: str, value: Any, label: str) -> None:
@@ -247,8 +242,6 @@ def do_return(session: Session, actor: Any, member: Member, data: dict[str, Any]
         tenant_id=member.tenant_id,
         after={"returned_on": returned.isoformat(), "notes": notes},
     )
-    from webapp.placements.services import end_on_return  # placements read departures
-
     end_on_return(session, actor, member, returned)
     session.commit()
     return trip

@@ -16,8 +16,7 @@ from tenants.context import tenant_context
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.branches.models import Branch
-from webapp.certificates.models import Certificate
-from webapp.certificates.services import verify_months
+from webapp.certificates.models import Certificate, verify_months
 from webapp.directory.models import Organisation
 from webapp.members.models import Member
 from webapp.placements.models import EndReason, InflowMember, Placement, PlacementStatus

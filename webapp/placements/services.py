@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.audit.services import record
-from webapp.departures.services import current_departure
+from webapp.departures.queries import current_departure
 from webapp.directory.models import Organisation, OrganisationKind
 from webapp.members.models import Member
 from webapp.placements import crossing

@@ -39,6 +39,7 @@ NOT_TENANT = {
     "home.index": "redirects to the caller's own township (test_home_redirects_to_own_township)",
     "county.townships": "lists assigned townships only (test_township_picker_lists_only_assigned)",
     "county.census": "sums assigned townships only (test_county_census_sums_only_assigned)",
+    "county.placements": "counts assigned townships' placements only (tests/placements/test_county.py)",
     "api_county.CountyCensus": "sums assigned townships only (test_county_census_sums_only_assigned)",
     "risk_county.county_scorecards": "scores assigned townships only (test_county_scorecards_show_only_assigned)",
     "health.healthz": "no tenant data",

@@ -247,3 +247,42 @@ def do_bulk_place(
         else:
             results.append((member, ""))
     return results
+
+
+OVERDUE_DAYS = 30  # a placement waiting longer than this for the report-in is chased
+
+
+def county_flows(session: Session, township_ids: list[int], today: date) -> dict[str, Any]:
+    """The coordinator's view of placements over their townships (read in a reading scope):
+    per township the open and ended placements, and per inflow organisation its members."""
+    stmt = (
+        select(
+            Placement.tenant_id,
+            Placement.status,
+            Placement.end_reason,
+            Placement.placed_on,
+            Organisation.id,
+            Organisation.name,
+            Organisation.owner_township_id,
+        )
+        .join(Organisation, Organisation.id == Placement.organisation_id)
+        .where(Placement.tenant_id.in_(township_ids))
+    )
+    towns: dict[int, dict[str, int]] = {
+        t: {"pending": 0, "overdue": 0, "active": 0, "ended": 0, "refused": 0} for t in township_ids
+    }
+    organisations: dict[int, dict[str, Any]] = {}
+    for tenant_id, status, reason, placed_on, org_id, org_name, owner in session.execute(stmt):
+        row = towns[tenant_id]
+        if status == PlacementStatus.ENDED:
+            row["refused" if reason == EndReason.REFUSED else "ended"] += 1
+            continue
+        row[status.value] += 1
+        if status == PlacementStatus.PENDING and (today - placed_on).days > OVERDUE_DAYS:
+            row["overdue"] += 1
+        org = organisations.setdefault(
+            org_id, {"name": org_name, "owner": owner, "pending": 0, "active": 0}
+        )
+        org[status.value] += 1
+    ranked = sorted(organisations.values(), key=lambda o: -(o["pending"] + o["active"]))
+    return {"townships": towns, "organisations": ranked}

@@ -152,9 +152,12 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
             session.add_all(members)
             session.flush()
             add_article_departures(session, township, members, date.today(), seed=len(members))
+            login_member = members[0]
             if slug == "dashiju":  # the article's township placed 76 members in two branches
-                load_demo_placements(session, township, branches, 76, date.today())
-            _township_logins(session, township, slug, branches[0], members[0])
+                placed = load_demo_placements(session, township, branches, 76, date.today())
+                # the demo member's login shows a member away and placed
+                login_member = next((m for m in members if m.id in set(placed[:1])), login_member)
+            _township_logins(session, township, slug, branches[0], login_member)
             session.commit()
 
 
@@ -176,7 +179,9 @@ def _township_logins(
             password=DEMO_PASSWORD,
             role=role,
             tenant_id=township.id,
-            branch_id=branch.id if role != Role.TOWNSHIP_ADMIN else None,
+            branch_id=(member.branch_id if role == Role.MEMBER else branch.id)
+            if role != Role.TOWNSHIP_ADMIN
+            else None,
             member_id=member.id if role == Role.MEMBER else None,
         )
     branch.secretary_name = f"{township.name} 支部书记"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from migrations import alembic_config
 from tenants.context import system_context_unsafe
 from tests.conftest import RUN_ID, create_database, drop_database, make_app
+from webapp.auth.models import User
 from webapp.demo import load_demo
 from webapp.departures.models import Departure
 from webapp.directory.models import Organisation
@@ -35,6 +36,9 @@ def test_the_demo_places_76_members_in_two_temporary_branches(tmp_path) -> None:
                 )
             )
             entries = db.session.scalar(select(func.count(Organisation.id)))
+            login = db.session.scalar(select(User).where(User.username == "dsj_member"))
+            login_member = db.session.get(Member, login.member_id)
+            login_branch = login.branch_id
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -44,3 +48,7 @@ def test_the_demo_places_76_members_in_two_temporary_branches(tmp_path) -> None:
     assert all(m.id in open_trips and m.branch_id != o.branch_id for _p, m, o in rows)
     active = sum(1 for p, _m, _o in rows if p.status == PlacementStatus.ACTIVE)
     assert 60 <= active < 76
+    # the demo member's own login shows a member away and reported in at an inflow branch
+    placed = {m.id: p for p, m, _o in rows}
+    assert login_member.id in placed and placed[login_member.id].status == PlacementStatus.ACTIVE
+    assert login_branch == login_member.branch_id

@@ -19,11 +19,12 @@ PLACES = {"上海": "310112", "杭州": "330102", "义乌": "330782", "广州": 
 
 def load_demo_placements(
     session: Session, township: Township, branches: list[Branch], count: int, today: date
-) -> None:
-    """List the township's temporary branches in the directory and place count members away."""
+) -> list[int]:
+    """List the township's temporary branches in the directory and place count members away;
+    the ids of the members placed and reported in."""
     mobile = [b for b in branches if b.kind == BranchKind.MOBILE][:2]
     if not mobile:
-        return
+        return []
     entries = []
     for branch in mobile:
         city = next((c for c in PLACES if c in branch.name), "上海")
@@ -53,9 +54,12 @@ def load_demo_placements(
         .order_by(Departure.departed_on, Departure.member_id)
         .limit(count)
     ).all()
+    reported_in = []
     for i, (member_id, departed_on) in enumerate(away):
         placed_on = min(departed_on + timedelta(days=14), today)
         reported = i % 10 != 9  # one in ten still to report in
+        if reported:
+            reported_in.append(member_id)
         session.add(
             Placement(
                 tenant_id=township.id,
@@ -68,3 +72,4 @@ def load_demo_placements(
             )
         )
     session.flush()
+    return reported_in

@@ -6,6 +6,7 @@ side writes the other's row only here, and only inside a scope of that one towns
 the one flush: the session guard and row-level security still refuse anything else.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -66,17 +67,21 @@ def mirror(session: Session, placement: Placement) -> None:
             session.flush()
 
 
-def confirm_report_in(
-    session: Session, actor: Any, township: Township, row: InflowMember, reported_on: date
+def _answer(
+    session: Session,
+    actor: Any,
+    township: Township,
+    row: InflowMember,
+    actions: tuple[str, str],
+    after: dict[str, Any],
+    change: Callable[[Placement], dict[str, Any]],
 ) -> None:
-    """The inflow branch confirms the member reported in: both sides change in one transaction."""
-    row.status = PlacementStatus.ACTIVE
-    row.reported_on = reported_on
-    after = {"member": row.member_name, "reported_on": reported_on.isoformat()}
+    """The inflow branch's answer, audited on both sides: its own row (already changed) first,
+    then, inside the home township's scope, the placement (change returns its audit details)."""
     record(
         session,
         actor,
-        "inflow.confirmed",
+        actions[0],
         "inflow_member",
         row.id,
         tenant_id=township.id,
@@ -85,20 +90,37 @@ def confirm_report_in(
     session.flush()
     with tenant_context(row.home_township_id):
         placement = session.get(Placement, row.placement_id)
-        placement.status = PlacementStatus.ACTIVE
-        placement.reported_on = reported_on
-        placement.reported_by = f"{township.name} {getattr(actor, 'display_name', '')}"[:64]
+        details = change(placement)
         record(
             session,
             actor,
-            "placement.reported",
+            actions[1],
             "member",
             placement.member_id,
             tenant_id=row.home_township_id,
-            after={**after, "placement_id": placement.id, "confirmed_by": township.name},
+            after={**after, "placement_id": placement.id, **details},
         )
         session.flush()
     session.commit()
+
+
+def confirm_report_in(
+    session: Session, actor: Any, township: Township, row: InflowMember, reported_on: date
+) -> None:
+    """The inflow branch confirms the member reported in: both sides change in one transaction."""
+    row.status = PlacementStatus.ACTIVE
+    row.reported_on = reported_on
+
+    def change(placement: Placement) -> dict[str, Any]:
+        placement.status = PlacementStatus.ACTIVE
+        placement.reported_on = reported_on
+        placement.reported_by = f"{township.name} {getattr(actor, 'display_name', '')}"[:64]
+        return {"confirmed_by": township.name}
+
+    after = {"member": row.member_name, "reported_on": reported_on.isoformat()}
+    _answer(
+        session, actor, township, row, ("inflow.confirmed", "placement.reported"), after, change
+    )
 
 
 def certificate_problem(session: Session, row: InflowMember, today: date) -> str:
@@ -127,31 +149,13 @@ def refuse(
     ends at home with the reason, which the home township and its coordinator read."""
     row.status = PlacementStatus.ENDED
     row.closed_on = today
-    after = {"member": row.member_name, "reason": reason}
-    record(
-        session,
-        actor,
-        "inflow.refused",
-        "inflow_member",
-        row.id,
-        tenant_id=township.id,
-        after={**after, "home_township": row.home_township_name},
-    )
-    session.flush()
-    with tenant_context(row.home_township_id):
-        placement = session.get(Placement, row.placement_id)
+
+    def change(placement: Placement) -> dict[str, Any]:
         placement.status = PlacementStatus.ENDED
         placement.closed_on = max(today, placement.placed_on)
         placement.end_reason = EndReason.REFUSED
         placement.note = f"{placement.note}\n{township.name}拒收：{reason}".strip()
-        record(
-            session,
-            actor,
-            "placement.refused",
-            "member",
-            placement.member_id,
-            tenant_id=row.home_township_id,
-            after={**after, "placement_id": placement.id, "refused_by": township.name},
-        )
-        session.flush()
-    session.commit()
+        return {"refused_by": township.name}
+
+    after = {"member": row.member_name, "reason": reason}
+    _answer(session, actor, township, row, ("inflow.refused", "placement.refused"), after, change)

@@ -46,11 +46,13 @@ def make_county() -> County:
     return county
 
 
-def make_township(county: County, name: str | None = None) -> Township:
+def make_township(
+    county: County, name: str | None = None, division_code: str = "330624"
+) -> Township:
     with system_context_unsafe():
         slug = f"t-{uid()}"
         township = Township(
-            county_id=county.id, name=name or f"镇{slug}", slug=slug, division_code="330624"
+            county_id=county.id, name=name or f"镇{slug}", slug=slug, division_code=division_code
         )
         db.session.add(township)
         db.session.commit()
@@ -196,7 +198,10 @@ def build_article_township(name: str = "文章镇", seed: int = 7) -> tuple[Town
     from webapp.demo import make_member as make_demo_member
     from webapp.departures.article import add_article_departures
 
-    township = make_township(make_county(), name=name)
+    # a region code of its own: the seeded ID numbers stay unique among active members however
+    # many article townships a run builds (one person, one active register across townships)
+    region = f"{next(_seq) % 900000 + 100000:06d}"
+    township = make_township(make_county(), name=name, division_code=region)
     with tenant_context(township.id):
         branches = [Branch(tenant_id=township.id, name=f"第{i + 1}党支部") for i in range(60)]
         db.session.add_all(branches)

@@ -17,12 +17,14 @@ from webapp.imports.models import ImportJob
 from webapp.members.models import Member
 from webapp.placements.models import InflowMember, Placement
 from webapp.reports.models import Report
+from webapp.transfers.models import Approval, IncomingTransfer, Letter, Transfer
 
 metadata = Base.metadata
 
 __all__ = [
     "Activity",
     "ApiToken",
+    "Approval",
     "Attendance",
     "AuditLog",
     "Branch",
@@ -39,7 +41,9 @@ __all__ = [
     "DuesPayment",
     "DuesRate",
     "ImportJob",
+    "IncomingTransfer",
     "InflowMember",
+    "Letter",
     "LoginAttempt",
     "Member",
     "Message",
@@ -51,6 +55,7 @@ __all__ = [
     "SupportService",
     "ThreeOnesItem",
     "Township",
+    "Transfer",
     "User",
     "Verification",
     "Whereabouts",

@@ -16,7 +16,7 @@ from webapp.departures.services import registration_problems
 from webapp.idnumber import id_number_problem, normalize
 from webapp.imports.excel import DATE_COLUMNS, DEPARTURE_COLUMNS, MEMBER_COLUMNS
 from webapp.members.models import Gender, Member, MemberStatus
-from webapp.members.rules import member_problems
+from webapp.members.rules import active_elsewhere, member_problems
 
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 BAD_DATE = "日期格式不正确，应如 2020-01-02、2020/1/2 或 2020年1月2日"
@@ -167,6 +167,7 @@ class Lookups:
     held: list[Any] = field(default_factory=list)  # keeps the branches in the identity map
     members: dict[str, Member] = field(default_factory=dict)  # blind index -> member
     indexes: dict[str, str] = field(default_factory=dict)  # ID number -> blind index
+    elsewhere: set[str] = field(default_factory=set)  # blind indexes active in other townships
 
     def load_members(self, session: Session, rows: list[tuple[int, dict[str, Any]]]) -> None:
         """Fetch, in one query, the members already registered with the rows' ID numbers."""
@@ -175,16 +176,21 @@ class Lookups:
             n: keyring.blind_index(n) for n in numbers if n and id_number_problem(n) is None
         }
         wanted = sorted(set(self.indexes.values()))
-        self.members = {}
+        self.members, self.elsewhere = {}, set()
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
             for member in session.scalars(select(Member).where(Member.id_number_index.in_(chunk))):
                 self.members[member.id_number_index] = member
+            self.elsewhere |= active_elsewhere(session, chunk)
 
     def registered(self, id_number: str) -> Member | None:
         """The member of this township registered with id_number (loaded by load_members)."""
         index = self.indexes.get(id_number)
         return self.members.get(index) if index else None
+
+    def is_elsewhere(self, id_number: str) -> bool:
+        """Whether another township holds id_number active (loaded by load_members)."""
+        return self.indexes.get(id_number) in self.elsewhere
 
 
 def lookups_for(session: Session, duplicates: dict[int, list[int]]) -> Lookups:
@@ -220,7 +226,13 @@ def check_row(
     check = RowCheck(row, member_data["id_number"], member_data, departure_data)
     check.existing = lookups.registered(check.id_number)
     existing_id = check.existing.id if check.existing else None
-    found = member_problems(session, member_data, existing_id, registered=lookups.registered)
+    found = member_problems(
+        session,
+        member_data,
+        existing_id,
+        registered=lookups.registered,
+        elsewhere=lookups.is_elsewhere,
+    )
     for key, problem in found.items():
         problems.setdefault(MEMBER_HEADER_OF[key], problem)
     raw_id = values.get("身份证号")

@@ -18,5 +18,8 @@ class MemberForm(ServiceForm):
     phone = StringField("手机号")
     email = StringField("电子邮箱")
     join_date = DateField("入党日期", validators=[InputRequired("请填写入党日期")])
+    education = StringField("学历")
+    full_on = DateField("转正日期", validators=[Optional()])
+    probation_ends_on = DateField("预备期满日期", validators=[Optional()])
     branch_id = SelectField("所在支部", coerce=int, validate_choice=False)
     status = SelectField("党员状态", choices=[(k.value, v) for k, v in STATUS_LABELS.items()])

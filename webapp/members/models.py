@@ -3,7 +3,7 @@
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tenants.db import Base, Timestamped, str_enum
@@ -39,6 +39,7 @@ STATUS_LABELS = {
 
 
 EMPTY = text("''")
+ACTIVE_SQL = "status IN ('full','probationary')"
 
 
 def phone_index_of(phone: str) -> str:
@@ -51,7 +52,16 @@ class Member(TenantScoped, Timestamped, Base):
     """党员."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("tenant_id", "id_number_index"),)
+    __table_args__ = (
+        # one person, one active register across the whole deployment
+        Index(
+            "uq_members_active_id_number",
+            "id_number_index",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
@@ -68,6 +78,10 @@ class Member(TenantScoped, Timestamped, Base):
     )
     email: Mapped[str] = mapped_column(String(120), default="")
     join_date: Mapped[date]
+    # handed over with a transfer: 学历, 转正日期 (full members), 预备期满日期 (probationary)
+    education: Mapped[str] = mapped_column(String(16), default="", server_default=EMPTY)
+    full_on: Mapped[date | None]
+    probation_ends_on: Mapped[date | None]
     status: Mapped[MemberStatus] = mapped_column(
         str_enum(MemberStatus, 20), default=MemberStatus.FULL
     )
@@ -83,6 +97,9 @@ class Member(TenantScoped, Timestamped, Base):
         "branch_id",
         "email",
         "join_date",
+        "education",
+        "full_on",
+        "probation_ends_on",
         "status",
     )
 

@@ -8,11 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenants.context import require_scope, system_context_unsafe
 from webapp.branches.models import Branch
 from webapp.crypto import keyring
 from webapp.idnumber import birth_date_of, id_number_problem, normalize
 from webapp.inputs import as_id
 from webapp.members.models import Gender, Member, MemberStatus
+
+ON_REGISTER = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -37,17 +40,41 @@ def registered_with(session: Session, id_number: str) -> Member | None:
     )
 
 
+ELSEWHERE = "该身份证号已在其他组织登记为党员，请办理组织关系转入"
+
+
+def active_elsewhere(session: Session, index_values: list[str]) -> set[str]:
+    """Which of these blind indexes an active member of another township holds.
+
+    The one read across townships outside a transfer: it answers which numbers, never who or
+    where, so that registering a person active elsewhere is refused before the database's
+    partial unique index (uq_members_active_id_number) would refuse it.
+    """
+    if not index_values:
+        return set()
+    own = require_scope().writable
+    with system_context_unsafe():
+        stmt = select(Member.id_number_index).where(
+            Member.id_number_index.in_(index_values), Member.status.in_(ON_REGISTER)
+        )
+        if own is not None:
+            stmt = stmt.where(Member.tenant_id != own)
+        return set(session.scalars(stmt))
+
+
 def member_problems(
     session: Session,
     data: dict[str, Any],
     member_id: int | None = None,
     *,
     registered: Callable[[str], Member | None] | None = None,
+    elsewhere: Callable[[str], bool] | None = None,
 ) -> dict[str, str]:
     """Field -> message for everything wrong with data; empty when it may be saved.
 
-    registered finds the member already holding an ID number (by default, a query each time;
-    imports pass a lookup loaded per batch).
+    registered finds the member already holding an ID number, elsewhere tells whether another
+    township holds it active (by default, a query each time; imports pass lookups loaded per
+    batch).
     """
     errors: dict[str, str] = {}
     name = (data.get("name") or "").strip()
@@ -77,6 +104,7 @@ def member_problems(
         errors["join_date"] = "入党日期不能晚于今天"
     elif isinstance(born, date) and _age_on(born, joined) < 18:
         errors["join_date"] = "入党时应年满18周岁，请核对入党日期"
+    _handed_over_problems(errors, data)
     phone = (data.get("phone") or "").strip()
     if phone and not PHONE_RE.match(phone):
         errors["phone"] = "手机号应为11位数字，以1开头"
@@ -90,7 +118,33 @@ def member_problems(
         dup = registered(id_number) if registered else registered_with(session, id_number)
         if dup is not None and dup.id != member_id:
             errors["id_number"] = duplicate_message(dup, branch_id)
+        elif data.get("status") in ON_REGISTER and _elsewhere(session, id_number, elsewhere):
+            errors["id_number"] = ELSEWHERE
     return errors
+
+
+def _elsewhere(session: Session, id_number: str, lookup: Callable[[str], bool] | None) -> bool:
+    if lookup is not None:
+        return lookup(id_number)
+    index = keyring.blind_index(id_number)
+    return index in active_elsewhere(session, [index])
+
+
+def _handed_over_problems(errors: dict[str, str], data: dict[str, Any]) -> None:
+    """学历, 转正日期 and 预备期满日期: optional, and consistent with the join date."""
+    if len((data.get("education") or "").strip()) > 16:
+        errors["education"] = "学历不能超过16个字符"
+    joined, today = data.get("join_date"), date.today()
+    for key, label in (("full_on", "转正日期"), ("probation_ends_on", "预备期满日期")):
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, date):
+            errors[key] = f"{label}格式不正确"
+        elif isinstance(joined, date) and value < joined:
+            errors[key] = f"{label}不能早于入党日期"
+        elif key == "full_on" and value > today:
+            errors[key] = "转正日期不能晚于今天"
 
 
 def duplicate_message(holder: Member, branch_id: Any) -> str:
@@ -112,4 +166,7 @@ def clean_member_data(data: dict[str, Any]) -> dict[str, Any]:
         "join_date": data["join_date"],
         "branch_id": int(data["branch_id"]),
         "status": MemberStatus(data["status"]),
+        # handed over with a transfer; a source that does not carry them leaves them as they are
+        **({"education": (data["education"] or "").strip()} if "education" in data else {}),
+        **{k: data[k] or None for k in ("full_on", "probation_ends_on") if k in data},
     }

@@ -31,7 +31,7 @@ def do_create_member(
     member = Member(tenant_id=township.id, **clean_member_data(data))
     member.set_id_number(normalize(data["id_number"]))
     session.add(member)
-    _flush_or_duplicate(session)
+    flush_or_duplicate(session)
     record(
         session,
         actor,
@@ -45,7 +45,7 @@ def do_create_member(
     return member
 
 
-def _flush_or_duplicate(session: Session) -> None:
+def flush_or_duplicate(session: Session) -> None:
     """Flush; a concurrent registration of the same ID number becomes a field error."""
     try:
         session.flush()
@@ -65,7 +65,7 @@ def do_update_member(session: Session, actor: Any, member: Member, data: dict[st
     new_number = normalize(data["id_number"])
     if new_number != member.id_number:
         member.set_id_number(new_number)
-    _flush_or_duplicate(session)
+    flush_or_duplicate(session)
     record(
         session,
         actor,

@@ -121,8 +121,8 @@ def receive(
             received_on=today,
             received_by=by,
         )
+        values = handed_over(session.get(Member, transfer.member_id))  # before the stub
         home = complete_at_home(session, actor, transfer, today)
-        values = handed_over(home)
         record(
             session,
             actor,

@@ -90,6 +90,10 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.reports.views import bp as reports_bp
     from webapp.risk.views import bp as risk_bp
     from webapp.risk.views import county_bp as risk_county_bp
+    from webapp.transfers.county_views import bp as county_transfers_bp
+    from webapp.transfers.incoming_views import bp as incoming_bp
+    from webapp.transfers.public import bp as letters_public_bp
+    from webapp.transfers.views import bp as transfers_bp
 
     for bp in (
         auth_bp,
@@ -102,6 +106,9 @@ def _register_blueprints(app: Flask) -> None:
         departures_bp,
         placements_bp,
         inflow_bp,
+        transfers_bp,
+        incoming_bp,
+        letters_public_bp,
         duties_bp,
         three_ones_bp,
         certificates_bp,
@@ -117,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         sms_receipts_bp,
         audit_bp,
         county_bp,
+        county_transfers_bp,
         risk_bp,
         risk_county_bp,
         health_bp,

@@ -32,6 +32,14 @@ from tests.factories import (
     valid_id_number,
 )
 from tests.placements.helpers import DEPARTED, place_across, publish, send_away
+from tests.transfers.probes import (
+    probe_approve_branch,
+    probe_approve_county,
+    probe_approve_township,
+    probe_manage,
+    probe_receive,
+    probe_view,
+)
 from webapp.auth.models import Role, User
 from webapp.auth.permissions import ACTIONS, ALL, MATRIX, OWN_BRANCH, render_markdown
 from webapp.departures.services import DepartureInvalid
@@ -287,6 +295,12 @@ PROBES: dict[str, Probe] = {
     "directory.manage": _add_organisation,
     "placement.manage": _place,
     "inflow.manage": _confirm_inflow,
+    "transfer.view": probe_view,
+    "transfer.manage": probe_manage,
+    "transfer.approve_branch": probe_approve_branch,
+    "transfer.approve_township": probe_approve_township,
+    "transfer.approve_county": probe_approve_county,
+    "transfer.receive": probe_receive,
 }
 
 

@@ -19,6 +19,7 @@ from tests.duties.helpers import victim_duty_rows
 from tests.factories import TownshipWorld, World, login, token_for
 from tests.placements.helpers import victim_inflow_rows, victim_placement_rows
 from tests.reminders.helpers import victim_message_rows
+from tests.transfers.helpers import victim_transfer_rows
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, Role, User
 from webapp.extensions import db
@@ -42,6 +43,8 @@ NOT_TENANT = {
     "county.placements": "counts assigned townships' placements only (tests/placements/test_county.py)",
     "api_county.CountyCensus": "sums assigned townships only (test_county_census_sums_only_assigned)",
     "risk_county.county_scorecards": "scores assigned townships only (test_county_scorecards_show_only_assigned)",
+    "county_transfers.index": "counts and queues assigned townships' transfers only (tests/transfers/test_views.py)",
+    "letters_public.check": "public QR check by random token: number, validity and status only (tests/transfers/test_views.py)",
     "health.healthz": "no tenant data",
     "api-docs.openapi_json": "the API description",
     "api_townships.Townships": "list filtered by reach (test_api_township_list_is_filtered); create is platform-level",
@@ -68,6 +71,8 @@ OBJECT_PARAMS: dict[str, Callable[[TownshipWorld, dict[str, Any]], int]] = {
     "organisation_id": lambda tw, extra: extra["organisation_id"],
     "placement_id": lambda tw, extra: extra["placement_id"],
     "inflow_id": lambda tw, extra: extra["inflow_id"],
+    "transfer_id": lambda tw, extra: extra["transfer_id"],
+    "incoming_id": lambda tw, extra: extra["incoming_id"],
 }
 
 
@@ -125,6 +130,7 @@ def _victim_extras(world: World) -> dict[str, Any]:
         | victim_directory_rows(victim)
         | victim_placement_rows(victim)
         | victim_inflow_rows(victim, world.a2)
+        | victim_transfer_rows(victim, world.a2)
     )
 
 

@@ -9,6 +9,7 @@ from tenants.context import tenant_context
 from tests.factories import TownshipWorld
 from tests.placements.helpers import publish
 from webapp.auth.models import Role, User
+from webapp.directory.models import Organisation
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.transfers.models import IncomingTransfer, Step, Transfer
@@ -49,7 +50,7 @@ def advance(
 
 def issued_to(home: TownshipWorld, receiver: TownshipWorld, member_id: int | None = None) -> int:
     """home's member, on a letter issued to receiver's branch (same county: two approvals)."""
-    transfer_id = draft(home, publish(receiver, receiver.branch.id), member_id)
+    transfer_id = draft(home, entry_for(receiver, receiver.branch.id), member_id)
     advance(home, transfer_id, Step.BRANCH, Step.TOWNSHIP)
     return transfer_id
 
@@ -84,3 +85,13 @@ def victim_transfer_rows(tw: TownshipWorld, receiver: TownshipWorld) -> dict[str
     transfer_id = issued_to(tw, receiver, tw.other_member.id)
     back = issued_to(receiver, tw, receiver.other_member.id)
     return {"transfer_id": transfer_id, "incoming_id": incoming_of(tw, back).id}
+
+
+def entry_for(tw: TownshipWorld, branch_id: int) -> int:
+    """The directory entry of one of tw's branches, published on first use."""
+    with tenant_context(tw.township.id):
+        found = db.session.scalar(
+            select(Organisation.id).where(Organisation.branch_id == branch_id)
+        )
+        db.session.remove()
+    return found or publish(tw, branch_id)

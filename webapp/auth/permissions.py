@@ -55,6 +55,12 @@ ACTIONS: dict[str, str] = {
     "directory.manage": "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织",
     "placement.manage": "安排外出党员到流入地组织、登记报到（平台外组织）、结束安排",
     "inflow.manage": "查看其他乡镇安排到本镇支部的流入党员，确认报到",
+    "transfer.view": "查看组织关系转接（转出、转入、未办结）",
+    "transfer.manage": "发起、修改、提交、撤回组织关系转接，重新开具介绍信，确认与登记回执",
+    "transfer.approve_branch": "组织关系转接：党支部审批",
+    "transfer.approve_township": "组织关系转接：乡镇党委审批",
+    "transfer.approve_county": "组织关系转接：县委组织部审批（跨县转接）",
+    "transfer.receive": "接收或拒收转入本镇的党员，登记平台外转入",
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -98,6 +104,12 @@ MATRIX: dict[str, dict[Role, str]] = {
     "directory.manage": {PA: ALL, TA: ALL},
     "placement.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
     "inflow.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
+    "transfer.view": {PA: ALL, CC: ALL, TA: ALL, BS: OWN_BRANCH},
+    "transfer.manage": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
+    "transfer.approve_branch": {PA: ALL, BS: OWN_BRANCH},
+    "transfer.approve_township": {PA: ALL, TA: ALL},
+    "transfer.approve_county": {PA: ALL, CC: ALL},
+    "transfer.receive": {PA: ALL, TA: ALL, BS: OWN_BRANCH},
 }
 
 

@@ -27,6 +27,7 @@ from webapp.members.services import (
 from webapp.pagination import paginate
 from webapp.placements.services import history as placement_history
 from webapp.tenancy import township_blueprint
+from webapp.transfers.queries import transfers_of
 
 bp = township_blueprint("members", __name__, "/members")
 
@@ -135,6 +136,7 @@ def _detail(member: Member, shown: tuple[str, ...] = ()) -> str:
         history=history,
         trips=trips,
         placements=placement_history(db.session, member.id),
+        transfers=db.session.scalars(transfers_of(member.id)).all(),
     )
 
 

@@ -14,6 +14,7 @@ from webapp.directory.models import Organisation, OrganisationKind
 from webapp.members.models import Member
 from webapp.placements import crossing
 from webapp.placements.models import EndReason, Placement, PlacementStatus
+from webapp.transfers.models import OPEN, Transfer
 
 BUSY = "该党员已有未结束的流入地安排，请先结束原安排"
 
@@ -106,6 +107,10 @@ def do_place(
         errors["organisation_id"] = "不能安排到党员本人所在的支部"
     if open_placement(session, member.id) is not None:
         errors["member"] = BUSY
+    elif session.scalar(
+        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.status.in_(OPEN))
+    ):
+        errors["member"] = "该党员有未办结的组织关系转接，不能再安排流入地组织"
     if errors:
         raise PlacementInvalid(errors)
     placement = Placement(

@@ -60,12 +60,16 @@ def _letter_problems(session: Session, data: dict[str, Any], today: date) -> dic
     return errors
 
 
+def inbound_problems(session: Session, data: dict[str, Any], today: date) -> dict[str, str]:
+    """Field -> message for everything wrong with an inbound registration."""
+    return {**_letter_problems(session, data, today), **member_problems(session, data)}
+
+
 def do_register_inbound(
     session: Session, actor: Any, township: Township, data: dict[str, Any], today: date
 ) -> Member:
     """平台外转入: the member joins this register from a paper letter; the letter is recorded."""
-    errors = _letter_problems(session, data, today)
-    errors.update(member_problems(session, data))
+    errors = inbound_problems(session, data, today)
     if errors:
         raise MemberInvalid(errors)
     member = Member(tenant_id=township.id, **clean_member_data(data))

@@ -19,7 +19,7 @@ from webapp.tenancy import township_blueprint
 from webapp.transfers import crossing
 from webapp.transfers.crossing import CrossingRefused
 from webapp.transfers.forms import InboundForm, RefuseForm
-from webapp.transfers.incoming import do_register_inbound, list_incoming
+from webapp.transfers.incoming import do_register_inbound, inbound_problems, list_incoming
 from webapp.transfers.models import INCOMING_LABELS, IncomingTransfer
 
 bp = township_blueprint("incoming", __name__, "/incoming")
@@ -102,7 +102,10 @@ def register() -> Any:
         data = form.data_for_service()
         if not can(current_user, "transfer.receive", data.get("branch_id")):
             form.attach_errors({"branch_id": _("您只能登记本支部的转入党员")})
-        elif parsed:
+        elif not parsed:
+            problems = inbound_problems(db.session, data, date.today())
+            form.attach_errors({k: v for k, v in problems.items() if not form[k].errors})
+        else:
             try:
                 member = do_register_inbound(
                     db.session, current_user, g.township, data, date.today()

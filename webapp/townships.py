@@ -100,6 +100,9 @@ SETTING_LIMITS = {
     "target_visit_pct": (0, 100, "走访覆盖率目标"),
     "target_three_ones_pct": (0, 100, "三个一完成率目标"),
     "target_attendance_pct": (0, 100, "组织生活参加率目标"),
+    "letter_days_in_city": (7, 90, "市内介绍信有效期天数"),
+    "letter_days_out_of_city": (7, 180, "市外介绍信有效期天数"),
+    "transfer_escalate_days": (3, 90, "转接催办上报天数"),
     "require_second_factor": (0, 1, "两步验证要求"),  # 1: every officer account must have one
 }
 

@@ -55,6 +55,21 @@ class SettingsForm(SafeForm):
         validators=[Optional(), NumberRange(0, 100, "组织生活参加率目标应为0至100之间的整数")],
         description="默认80%",
     )
+    letter_days_in_city = IntegerField(
+        "介绍信有效期·市内（天）",
+        validators=[Optional(), NumberRange(7, 90, "市内介绍信有效期应为7至90之间的整数")],
+        description="转往本市（行政区划代码前四位相同）的组织时，介绍信的有效天数；默认30天",
+    )
+    letter_days_out_of_city = IntegerField(
+        "介绍信有效期·市外（天）",
+        validators=[Optional(), NumberRange(7, 180, "市外介绍信有效期应为7至180之间的整数")],
+        description="转往外市的组织时，介绍信的有效天数；默认90天，最长180天",
+    )
+    transfer_escalate_days = IntegerField(
+        "转接催办上报（天）",
+        validators=[Optional(), NumberRange(3, 90, "转接催办上报天数应为3至90之间的整数")],
+        description="介绍信开具后超过这么多天仍未接收或报到，提醒县委组织部；默认14天",
+    )
     require_second_factor = SelectField(
         "两步验证",
         choices=[(0, "不要求"), (1, "要求本镇所有党务工作人员启用")],

@@ -21,6 +21,7 @@ from webapp.risk.rules import DEFAULTS as RISK_SETTINGS
 from webapp.risk.rules import setting as risk_setting
 from webapp.tenancy import township_blueprint
 from webapp.townships import TownshipError, do_update_settings
+from webapp.transfers.services import TRANSFER_SETTINGS, setting
 
 bp = Blueprint("home", __name__)
 township_bp = township_blueprint("township", __name__)
@@ -72,6 +73,7 @@ def settings() -> Any:
             "long_term_days": long_term_days(),
             "certificate_verify_months": verify_months(g.township),
             **{k: risk_setting(g.township, k) for k in RISK_SETTINGS},
+            **{k: setting(g.township, k, d) for k, d in TRANSFER_SETTINGS.items()},
             "require_second_factor": int(bool((g.township.settings or {}).get(SECOND_FACTOR))),
         }
     )
@@ -79,7 +81,11 @@ def settings() -> Any:
         changes = {"long_term_days": form.long_term_days.data}
         if form.certificate_verify_months.data is not None:
             changes["certificate_verify_months"] = form.certificate_verify_months.data
-        for key in (*RISK_SETTINGS, SECOND_FACTOR):  # left out by an older client: unchanged
+        for key in (
+            *RISK_SETTINGS,
+            *TRANSFER_SETTINGS,
+            SECOND_FACTOR,
+        ):  # left out by an older client: unchanged
             if form[key].data is not None:
                 changes[key] = form[key].data
         try:

@@ -33,6 +33,11 @@ from webapp.transfers.models import (
 DEFAULT_DAYS_IN_CITY = 30
 DEFAULT_DAYS_OUT_OF_CITY = 90
 DEFAULT_ESCALATE_DAYS = 14
+TRANSFER_SETTINGS = {
+    "letter_days_in_city": DEFAULT_DAYS_IN_CITY,
+    "letter_days_out_of_city": DEFAULT_DAYS_OUT_OF_CITY,
+    "transfer_escalate_days": DEFAULT_ESCALATE_DAYS,
+}
 EDITABLE = (TransferStatus.DRAFT, TransferStatus.RETURNED)
 WITHDRAWABLE = (TransferStatus.DRAFT, TransferStatus.PENDING_BRANCH, TransferStatus.RETURNED)
 STALE = "该转接已被他人处理或状态已变化，请刷新后查看"

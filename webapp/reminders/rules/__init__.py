@@ -55,6 +55,7 @@ RULE_MODULES: tuple[str, ...] = (
     "webapp.certificates.reminders",
     "webapp.dues.reminders",
     "webapp.activities.reminders",
+    "webapp.transfers.reminders",
 )
 
 

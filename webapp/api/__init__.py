@@ -79,6 +79,7 @@ def init_api(app: Flask) -> None:
         reminders,
         risk,
         townships,
+        transfers,
     )
 
     api.init_app(
@@ -101,6 +102,7 @@ def init_api(app: Flask) -> None:
         reminders,
         life,
         risk,
+        transfers,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -198,3 +198,21 @@ def test_inbound_registration_names_each_bad_field_and_writes_nothing(app, world
         after = db.session.scalar(select(func.count(IncomingTransfer.id)))
         db.session.remove()
     assert after == before + 1
+
+
+def test_the_stub_cannot_be_edited(app, world):
+    home = world.a
+    with app.app_context():
+        transfer_id = issued_to(home, world.a2)
+        row = incoming_of(world.a2, transfer_id)
+    host, sender = app.test_client(), app.test_client()
+    login(host, officer(world.a2))
+    login(sender, officer(home))
+    host.post(f"/t/{world.a2.township.slug}/incoming/{row.id}/receive")
+    edit = sender.post(
+        f"/t/{home.township.slug}/members/{home.member.id}/edit",
+        data={"name": "改名", "gender": "male", "status": "full", "join_date": "2010-07-01"},
+    )
+    assert edit.status_code == 422 and "只保留转出记录" in edit.get_data(as_text=True)
+    with app.app_context():
+        assert load(home, Member, home.member.id).name == home.member.name

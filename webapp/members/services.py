@@ -12,6 +12,7 @@ from webapp.crypto import keyring
 from webapp.idnumber import id_number_problem, normalize
 from webapp.members.models import Member, MemberStatus, phone_index_of
 from webapp.members.rules import PHONE_RE, MemberInvalid, clean_member_data, member_problems
+from webapp.transfers.queries import STUB, is_stub
 
 
 def _audit_view(member: Member) -> dict[str, Any]:
@@ -56,6 +57,8 @@ def flush_or_duplicate(session: Session) -> None:
 
 def do_update_member(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> Member:
     """Validate and change a member; the audit entry keeps before and after (masked)."""
+    if is_stub(session, member.id):
+        raise MemberInvalid({"status": STUB})
     errors = member_problems(session, data, member_id=member.id)
     if errors:
         raise MemberInvalid(errors)

@@ -27,7 +27,7 @@ from webapp.members.services import (
 from webapp.pagination import paginate
 from webapp.placements.services import history as placement_history
 from webapp.tenancy import township_blueprint
-from webapp.transfers.queries import transfers_of
+from webapp.transfers.queries import STUB, is_stub, transfers_of
 
 bp = township_blueprint("members", __name__, "/members")
 
@@ -100,6 +100,8 @@ def _submit(form: MemberForm, member: Member | None) -> Member | None:
     problems = member_problems(db.session, data, member.id if member else None)
     if not can(current_user, "member.create", data.get("branch_id")):
         problems["branch_id"] = "您只能登记本支部的党员"
+    if member is not None and is_stub(db.session, member.id):
+        problems["status"] = STUB
     if not parsed or problems:
         form.attach_errors({k: v for k, v in problems.items() if not form[k].errors})
         return None

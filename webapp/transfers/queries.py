@@ -3,10 +3,12 @@
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from webapp.members.models import Member
 from webapp.transfers.models import OPEN, Approval, Step, Transfer, TransferStatus
 
+STUB = "该党员的组织关系已转出，本镇只保留转出记录，不能修改"
 QUEUES = {
     Step.BRANCH: TransferStatus.PENDING_BRANCH,
     Step.TOWNSHIP: TransferStatus.PENDING_TOWNSHIP,
@@ -53,4 +55,15 @@ def transfers_of(member_id: int) -> Select[Any]:
         select(Transfer)
         .where(Transfer.member_id == member_id)
         .order_by(Transfer.created_at.desc(), Transfer.id.desc())
+    )
+
+
+def is_stub(session: Session, member_id: int) -> bool:
+    """Whether the member left by a completed transfer: the sending township's read-only stub."""
+    done = (TransferStatus.RECEIVED, TransferStatus.RECEIPTED)
+    return (
+        session.scalar(
+            select(Transfer.id).where(Transfer.member_id == member_id, Transfer.status.in_(done))
+        )
+        is not None
     )

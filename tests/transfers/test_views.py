@@ -216,3 +216,19 @@ def test_the_stub_cannot_be_edited(app, world):
     assert edit.status_code == 422 and "只保留转出记录" in edit.get_data(as_text=True)
     with app.app_context():
         assert load(home, Member, home.member.id).name == home.member.name
+
+
+def test_county_export_lists_only_the_coordinators_townships(app, world):
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        issued_to(world.a, world.a2)
+    coordinator = app.test_client()
+    login(coordinator, world.coordinator_a)
+    response = coordinator.get("/county/transfers/export")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == {world.a.township.name, world.a2.township.name}
+    assert rows[world.a.township.name][2] == 1  # 已开具
+    assert rows[world.a2.township.name][7] == 1  # 待接收转入

@@ -77,6 +77,8 @@ INSTRUCTIONS = (
     "| 2010-07-01 | 第一支部 | 正式党员 | 2024-03-01 | 浙江省杭州市萧山区 | …",
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class RosterFileError(ValueError):
     """The file as a whole cannot be read as a roster; the message says why, in Chinese."""

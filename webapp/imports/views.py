@@ -11,7 +11,7 @@ from tenants.access import get_in_tenant
 from webapp.auth.decorators import require
 from webapp.branches.services import branch_options
 from webapp.extensions import db
-from webapp.imports.excel import HEADERS, MAX_ROWS, REQUIRED, errors_bytes, template_bytes
+from webapp.imports.excel import HEADERS, MAX_ROWS, REQUIRED, XLSX, errors_bytes, template_bytes
 from webapp.imports.export import ExportRefused, do_export
 from webapp.imports.models import ImportJob, ImportMode, ImportStatus
 from webapp.imports.services import ImportRefused, do_start_import, do_upload, list_imports
@@ -21,7 +21,6 @@ from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("imports", __name__, "/imports")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_LIMIT = 200
 
 

@@ -1,9 +1,10 @@
 """/county/transfers: the coordinator's flows of transfers and the county approval step."""
 
+import io
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +13,8 @@ from tenants.models import Township
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.extensions import db
+from webapp.imports.excel import XLSX, table_bytes
+from webapp.placements.services import county_flows
 from webapp.transfers.county import county_queue, transfer_flows
 from webapp.transfers.forms import DecideForm
 from webapp.transfers.models import STATUS_LABELS, Step, Transfer
@@ -37,6 +40,63 @@ def index() -> Any:
         pending=pending,
         labels=STATUS_LABELS,
         form=DecideForm(),
+    )
+
+
+EXPORT_HEADERS = [
+    "乡镇",
+    "转出审批中",
+    "已开具",
+    "其中过期",
+    "已转出",
+    "被拒收",
+    "平均审批天数",
+    "待接收转入",
+    "已转入",
+    "流入地待报到",
+    "流入地已流入",
+    "流入地已结束",
+    "流入地拒收",
+]
+
+
+@bp.route("/export")
+@require("county.view")
+def export() -> Any:
+    """The flows of the coordinator's townships as a workbook: transfers and placements."""
+    towns = accessible_townships(db.session, current_user)
+    ids = [t.id for t in towns]
+    today = date.today()
+    with reading_context(ids):
+        flows = transfer_flows(db.session, ids, today)
+        placed = county_flows(db.session, ids, today)["townships"]
+    rows = []
+    for town in towns:
+        out, incoming, p = flows["out"][town.id], flows["incoming"][town.id], placed[town.id]
+        pending = out["pending_branch"] + out["pending_township"] + out["pending_county"]
+        rows.append(
+            [
+                town.name,
+                pending,
+                out["issued"],
+                flows["overdue"].get(town.id, 0),
+                out["received"] + out["receipted"],
+                out["refused"],
+                flows["approval_days"].get(town.id, ""),
+                incoming["waiting"],
+                incoming["received"],
+                p["pending"],
+                p["active"],
+                p["ended"],
+                p["refused"],
+            ]
+        )
+    content = table_bytes("流动与转接", EXPORT_HEADERS, rows)
+    return send_file(
+        io.BytesIO(content),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"county-flows-{today:%Y%m%d}.xlsx",
     )
 
 

@@ -14,6 +14,7 @@ from webapp.departures.article import add_article_departures
 from webapp.idnumber import check_digit
 from webapp.members.models import Gender, Member, MemberStatus
 from webapp.placements.demo import load_demo_placements
+from webapp.transfers.demo import load_demo_transfers
 
 DEMO_PASSWORD = "lianxin2026"
 DEMO_LOGINS = [
@@ -159,6 +160,7 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
                 login_member = next((m for m in members if m.id in set(placed[:1])), login_member)
             _township_logins(session, township, slug, branches[0], login_member)
             session.commit()
+    load_demo_transfers(session, date.today())
 
 
 def _township_logins(

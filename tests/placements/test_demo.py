@@ -12,7 +12,7 @@ from tests.conftest import RUN_ID, create_database, drop_database, make_app
 from webapp.auth.models import User
 from webapp.demo import load_demo
 from webapp.departures.models import Departure
-from webapp.directory.models import Organisation
+from webapp.directory.models import Organisation, OrganisationKind
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.placements.models import Placement, PlacementStatus
@@ -35,7 +35,11 @@ def test_the_demo_places_76_members_in_two_temporary_branches(tmp_path) -> None:
                     select(Departure.member_id).where(Departure.returned_on.is_(None))
                 )
             )
-            entries = db.session.scalar(select(func.count(Organisation.id)))
+            entries = db.session.scalar(
+                select(func.count(Organisation.id)).where(
+                    Organisation.kind == OrganisationKind.MOBILE_BRANCH
+                )
+            )
             login = db.session.scalar(select(User).where(User.username == "dsj_member"))
             login_member = db.session.get(Member, login.member_id)
             login_branch = login.branch_id

@@ -46,13 +46,11 @@ def make_county() -> County:
     return county
 
 
-def make_township(
-    county: County, name: str | None = None, division_code: str = "330624"
-) -> Township:
+def make_township(county: County, name: str | None = None) -> Township:
     with system_context_unsafe():
         slug = f"t-{uid()}"
         township = Township(
-            county_id=county.id, name=name or f"镇{slug}", slug=slug, division_code=division_code
+            county_id=county.id, name=name or f"镇{slug}", slug=slug, division_code="330624"
         )
         db.session.add(township)
         db.session.commit()
@@ -198,16 +196,15 @@ def build_article_township(name: str = "文章镇", seed: int = 7) -> tuple[Town
     from webapp.demo import make_member as make_demo_member
     from webapp.departures.article import add_article_departures
 
-    # a region code of its own: the seeded ID numbers stay unique among active members however
-    # many article townships a run builds (one person, one active register across townships)
-    region = f"{next(_seq) % 900000 + 100000:06d}"
-    township = make_township(make_county(), name=name, division_code=region)
+    township = make_township(make_county(), name=name)
     with tenant_context(township.id):
         branches = [Branch(tenant_id=township.id, name=f"第{i + 1}党支部") for i in range(60)]
         db.session.add_all(branches)
         db.session.flush()
         rng, used = random.Random(seed), set()
         members = [make_demo_member(rng, township, branches[i % 60], used) for i in range(957)]
+        for member in members:  # one person, one active register: numbers unique in the run
+            member.set_id_number(valid_id_number(member.birth_date, member.gender))
         db.session.add_all(members)
         db.session.flush()
         add_article_departures(db.session, township, members, date.today())

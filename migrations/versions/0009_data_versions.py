@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from migrations import rls
+from migrations.triggers import create_sqlite_triggers
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -41,15 +42,6 @@ PG_TRIGGERS = {
     "ins": "AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows",
     "upd": "AFTER UPDATE ON {t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
     "del": "AFTER DELETE ON {t} REFERENCING OLD TABLE AS old_rows",
-}
-SQLITE_UPSERT = (
-    "INSERT INTO data_versions (tenant_id, version) VALUES ({row}.tenant_id, abs(random())) "
-    "ON CONFLICT (tenant_id) DO UPDATE SET version = excluded.version;"
-)
-SQLITE_TRIGGERS = {
-    "ins": ("AFTER INSERT ON {t}", ("NEW",)),
-    "upd": ("AFTER UPDATE ON {t}", ("OLD", "NEW")),
-    "del": ("AFTER DELETE ON {t}", ("OLD",)),
 }
 
 
@@ -83,12 +75,7 @@ def upgrade() -> None:
             "INSERT INTO data_versions (tenant_id, version) SELECT id, abs(random()) FROM townships"
         )
         for table in WATCHED:
-            for kind, (when, rows) in SQLITE_TRIGGERS.items():
-                body = " ".join(SQLITE_UPSERT.format(row=r) for r in rows)
-                op.execute(
-                    f"CREATE TRIGGER {table}_data_version_{kind} {when.format(t=table)} "
-                    f"BEGIN {body} END"
-                )
+            create_sqlite_triggers(table)
 
 
 def downgrade() -> None:

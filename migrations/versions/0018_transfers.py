@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from migrations import rls
+from migrations.triggers import create_sqlite_triggers
 
 TABLES = ("transfers", "incoming_transfers", "transfer_approvals", "transfer_letters")
 
@@ -22,6 +23,12 @@ revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def _keep_triggers() -> None:
+    """SQLite rebuilt members without its data-version triggers (0009): put them back."""
+    if op.get_bind().dialect.name == "sqlite":
+        create_sqlite_triggers("members")
 
 
 def upgrade() -> None:
@@ -263,7 +270,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("status IN ('full','probationary')"),
             postgresql_where=sa.text("status IN ('full','probationary')"),
         )
-
+    _keep_triggers()
     rls.ensure_app_role()
     for table in TABLES:
         rls.enable(table)
@@ -284,6 +291,7 @@ def downgrade() -> None:
         batch_op.drop_column("probation_ends_on")
         batch_op.drop_column("full_on")
         batch_op.drop_column("education")
+    _keep_triggers()
 
     with op.batch_alter_table("transfer_letters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfer_letters_transfer_id"))

@@ -28,28 +28,37 @@ def crosses(organisation: Organisation, home_township_id: int) -> bool:
     return organisation.branch_id is not None and organisation.owner_township_id != home_township_id
 
 
-def share(
-    session: Session, placement: Placement, member: Member, organisation: Organisation
-) -> None:
-    """Tell the inflow township of a new placement, in the placing transaction."""
-    home = session.get(Township, member.tenant_id)
-    branch = session.get(Branch, member.branch_id)
+def share(session: Session, placed: list[tuple[Placement, Member]]) -> None:
+    """Tell the inflow townships of new placements, in the placing transaction: one flush for
+    the home township's rows, then one per inflow township, inside that township's scope."""
+    crossing = [(p, m) for p, m in placed if crosses(p.organisation, m.tenant_id)]
+    if not crossing:
+        return
     session.flush()  # the home township's rows first, in its own scope
-    with tenant_context(organisation.owner_township_id):
-        session.add(
-            InflowMember(
-                tenant_id=organisation.owner_township_id,
-                placement_id=placement.id,
-                organisation_id=organisation.id,
-                branch_id=organisation.branch_id,
-                home_township_id=home.id,
-                home_township_name=home.name,
-                home_branch_name=branch.name if branch else "",
-                member_name=member.name,
-                placed_on=placement.placed_on,
-            )
+    home = session.get(Township, crossing[0][1].tenant_id)
+    branches = {b.id: b.name for b in session.scalars(select(Branch))}
+    by_township: dict[int, list[tuple[Placement, Member]]] = {}
+    for placement, member in crossing:
+        by_township.setdefault(placement.organisation.owner_township_id, []).append(
+            (placement, member)
         )
-        session.flush()
+    for township_id, rows in by_township.items():
+        with tenant_context(township_id):
+            session.add_all(
+                InflowMember(
+                    tenant_id=township_id,
+                    placement_id=placement.id,
+                    organisation_id=placement.organisation_id,
+                    branch_id=placement.organisation.branch_id,
+                    home_township_id=home.id,
+                    home_township_name=home.name,
+                    home_branch_name=branches.get(member.branch_id, ""),
+                    member_name=member.name,
+                    placed_on=placement.placed_on,
+                )
+                for placement, member in rows
+            )
+            session.flush()
 
 
 def mirror(session: Session, placement: Placement) -> None:

@@ -1,6 +1,7 @@
 """Placement writes: place, record the report-in, end. Each checks everything first, changes
 nothing when a check fails, writes an audit entry and owns its transaction."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.audit.services import record
-from webapp.departures.queries import current_departure
+from webapp.departures.models import Departure
 from webapp.directory.models import Organisation, OrganisationKind
 from webapp.members.models import Member
 from webapp.placements import crossing
@@ -85,50 +86,102 @@ def _day(errors: dict[str, str], field: str, value: Any, label: str, today: date
         errors[field] = f"{label}不能晚于今天"
 
 
-def do_place(
-    session: Session, actor: Any, member: Member, data: dict[str, Any], today: date | None = None
-) -> Placement:
-    """安排到流入地组织: the member must be away and free; the organisation must accept."""
-    today = today or date.today()
+@dataclass
+class Busy:
+    """What the placement checks read of the members, fetched once for one member or a batch."""
+
+    trips: dict[int, date]  # member id -> the day their open trip began
+    placed: set[int]  # members with a placement that has not ended
+    transferring: set[int]  # members in an open transfer
+
+
+def _busy(session: Session, member_ids: list[int]) -> Busy:
+    busy = Busy({}, set(), set())
+    for start in range(0, len(member_ids), 500):
+        chunk = member_ids[start : start + 500]
+        busy.trips.update(
+            session.execute(
+                select(Departure.member_id, Departure.departed_on).where(
+                    Departure.member_id.in_(chunk), Departure.returned_on.is_(None)
+                )
+            ).all()
+        )
+        busy.placed |= open_member_ids(session, chunk)
+        busy.transferring |= set(
+            session.scalars(
+                select(Transfer.member_id).where(
+                    Transfer.member_id.in_(chunk), Transfer.status.in_(OPEN)
+                )
+            )
+        )
+    return busy
+
+
+def _problems(
+    member: Member, organisation: Organisation | None, data: dict[str, Any], busy: Busy, today: date
+) -> dict[str, str]:
+    """Everything that keeps member from being placed at organisation (empty: place them)."""
     errors: dict[str, str] = {}
     placed_on = data.get("placed_on")
     _day(errors, "placed_on", placed_on, "安排日期", today)
-    trip = current_departure(session, member)
-    if trip is None:
+    departed_on = busy.trips.get(member.id)
+    if departed_on is None:
         errors["member"] = "该党员没有外出登记，请先登记外出再安排流入地组织"
-    elif isinstance(placed_on, date) and placed_on < trip.departed_on:
+    elif isinstance(placed_on, date) and placed_on < departed_on:
         errors["placed_on"] = "安排日期不能早于外出日期"
-    organisation = session.get(Organisation, data.get("organisation_id") or 0)
     if organisation is None:
         errors["organisation_id"] = "请从组织目录中选择流入地组织"
     elif not organisation.accepting:
         errors["organisation_id"] = "该组织目前不接收流动党员"
     elif organisation.branch_id is not None and organisation.branch_id == member.branch_id:
         errors["organisation_id"] = "不能安排到党员本人所在的支部"
-    if open_placement(session, member.id) is not None:
+    if member.id in busy.placed:
         errors["member"] = BUSY
-    elif session.scalar(
-        select(Transfer.id).where(Transfer.member_id == member.id, Transfer.status.in_(OPEN))
-    ):
+    elif member.id in busy.transferring:
         errors["member"] = "该党员有未办结的组织关系转接，不能再安排流入地组织"
-    if errors:
-        raise PlacementInvalid(errors)
+    return errors
+
+
+def _new(
+    session: Session, member: Member, organisation: Organisation, data: dict[str, Any]
+) -> Placement:
     placement = Placement(
         tenant_id=member.tenant_id,
         member_id=member.id,
-        organisation_id=organisation.id,
-        placed_on=placed_on,
+        organisation=organisation,
+        placed_on=data["placed_on"],
         note=(data.get("note") or "").strip(),
     )
     session.add(placement)
+    return placement
+
+
+def _announce(
+    session: Session, actor: Any, members: list[Member], placements: list[Placement]
+) -> None:
+    """After the flush: the audit entries, and the inflow township told of each crossing."""
+    for member, placement in zip(members, placements, strict=True):
+        _audit(session, actor, member, "placement.created", placement)
+    crossing.share(session, list(zip(placements, members, strict=True)))
+
+
+def do_place(
+    session: Session, actor: Any, member: Member, data: dict[str, Any], today: date | None = None
+) -> Placement:
+    """安排到流入地组织: the member must be away and free; the organisation must accept."""
+    organisation = session.get(Organisation, data.get("organisation_id") or 0)
+    errors = _problems(
+        member, organisation, data, _busy(session, [member.id]), today or date.today()
+    )
+    if errors:
+        raise PlacementInvalid(errors)
+    placement = _new(session, member, organisation, data)
     try:
         session.flush()
     except IntegrityError:  # placed by someone else at the same moment (uq_placements_open)
         session.rollback()
         raise PlacementInvalid({"member": BUSY}) from None
-    _audit(session, actor, member, "placement.created", placement)
-    if crossing.crosses(organisation, member.tenant_id):
-        crossing.share(session, placement, member, organisation)
+    _announce(session, actor, [member], [placement])
     session.commit()
     return placement
 
@@ -241,7 +294,32 @@ def do_bulk_place(
     data: dict[str, Any],
     today: date | None = None,
 ) -> list[tuple[Member, str]]:
-    """批量安排: each member placed or skipped on their own, with the reason; "" means placed."""
+    """批量安排: each member placed or skipped with the reason ("" means placed), checked and
+    written in one transaction. When someone placed one of them meanwhile, the database's key
+    refuses the batch and it is done again member by member, each on its own."""
+    today = today or date.today()
+    organisation = session.get(Organisation, data.get("organisation_id") or 0)
+    busy = _busy(session, [m.id for m in members])
+    results, placed, placements = [], [], []
+    for member in members:
+        errors = _problems(member, organisation, data, busy, today)
+        results.append((member, "；".join(errors.values())))
+        if not errors:
+            placed.append(member)
+            placements.append(_new(session, member, organisation, data))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return _one_by_one(session, actor, members, data, today)
+    _announce(session, actor, placed, placements)
+    session.commit()
+    return results
+
+
+def _one_by_one(
+    session: Session, actor: Any, members: list[Member], data: dict[str, Any], today: date
+) -> list[tuple[Member, str]]:
     results: list[tuple[Member, str]] = []
     for member in members:
         try:

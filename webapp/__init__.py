@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.risk.views import county_bp as risk_county_bp
     from webapp.transfers.county_views import bp as county_transfers_bp
     from webapp.transfers.incoming_views import bp as incoming_bp
+    from webapp.transfers.letter_views import bp as letters_bp
     from webapp.transfers.public import bp as letters_public_bp
     from webapp.transfers.views import bp as transfers_bp
 
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         transfers_bp,
         incoming_bp,
         letters_public_bp,
+        letters_bp,
         duties_bp,
         three_ones_bp,
         certificates_bp,

@@ -17,6 +17,7 @@ from webapp.imports.models import ImportJob
 from webapp.members.models import Member
 from webapp.placements.models import InflowMember, Placement
 from webapp.reports.models import Report
+from webapp.transfers.letter_models import LetterPrint
 from webapp.transfers.models import Approval, IncomingTransfer, Letter, Transfer
 
 metadata = Base.metadata
@@ -44,6 +45,7 @@ __all__ = [
     "IncomingTransfer",
     "InflowMember",
     "Letter",
+    "LetterPrint",
     "LoginAttempt",
     "Member",
     "Message",

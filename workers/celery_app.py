@@ -15,6 +15,7 @@ TASK_MODULES = [
     "workers.tasks.census",
     "workers.tasks.imports",
     "workers.tasks.certificates",
+    "workers.tasks.letters",
     "workers.tasks.notify",
 ]
 

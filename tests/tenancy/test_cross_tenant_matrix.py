@@ -20,6 +20,7 @@ from tests.factories import TownshipWorld, World, login, token_for
 from tests.placements.helpers import victim_inflow_rows, victim_placement_rows
 from tests.reminders.helpers import victim_message_rows
 from tests.transfers.helpers import victim_transfer_rows
+from tests.transfers.letter_helpers import victim_letter_rows
 from webapp.audit.models import AuditLog
 from webapp.auth.models import ApiToken, Role, User
 from webapp.extensions import db
@@ -73,6 +74,7 @@ OBJECT_PARAMS: dict[str, Callable[[TownshipWorld, dict[str, Any]], int]] = {
     "inflow_id": lambda tw, extra: extra["inflow_id"],
     "transfer_id": lambda tw, extra: extra["transfer_id"],
     "incoming_id": lambda tw, extra: extra["incoming_id"],
+    "letter_print_id": lambda tw, extra: extra["letter_print_id"],
 }
 
 
@@ -131,6 +133,7 @@ def _victim_extras(world: World) -> dict[str, Any]:
         | victim_placement_rows(victim)
         | victim_inflow_rows(victim, world.a2)
         | victim_transfer_rows(victim, world.a2)
+        | victim_letter_rows(victim, world.a2)
     )
 
 

@@ -15,7 +15,7 @@ from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
 from webapp.imports.models import ImportJob
 from webapp.members.models import Member
-from webapp.placements.models import InflowMember, Placement
+from webapp.placements.models import InflowMember, InflowRecord, Placement
 from webapp.reports.models import Report
 from webapp.transfers.letter_models import LetterPrint
 from webapp.transfers.models import Approval, IncomingTransfer, Letter, Transfer
@@ -44,6 +44,7 @@ __all__ = [
     "ImportJob",
     "IncomingTransfer",
     "InflowMember",
+    "InflowRecord",
     "Letter",
     "LetterPrint",
     "LoginAttempt",

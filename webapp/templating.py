@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "placement.refused": "流入地拒收",
     "placement.reported": "登记流入地报到",
     "placement.ended": "结束流入地安排",
+    "placement.recorded": "登记流入地记录",
+    "inflow.recorded": "为流入党员登记组织生活等记录",
     "transfer.created": "发起组织关系转接",
     "transfer.updated": "修改组织关系转接",
     "transfer.submitted": "提交组织关系转接审批",

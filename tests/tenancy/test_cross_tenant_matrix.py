@@ -45,6 +45,7 @@ NOT_TENANT = {
     "api_county.CountyCensus": "sums assigned townships only (test_county_census_sums_only_assigned)",
     "risk_county.county_scorecards": "scores assigned townships only (test_county_scorecards_show_only_assigned)",
     "county_transfers.index": "counts and queues assigned townships' transfers only (tests/transfers/test_views.py)",
+    "county_transfers.export": "exports assigned townships' flows only (tests/transfers/test_views.py)",
     "letters_public.check": "public QR check by random token: number, validity and status only (tests/transfers/test_views.py)",
     "health.healthz": "no tenant data",
     "api-docs.openapi_json": "the API description",

@@ -25,10 +25,10 @@ from webapp.transfers.incoming import list_incoming
 from webapp.transfers.models import IncomingStatus, IncomingTransfer, Step, Transfer
 from webapp.transfers.queries import approvals_of, list_transfers
 from webapp.transfers.services import TransferInvalid
+from webapp.uploads import MAX_SCAN
 
 blp = api_blueprint("api_transfers", __name__, "", township=True)
 STEP_ACTIONS = {Step.BRANCH: "transfer.approve_branch", Step.TOWNSHIP: "transfer.approve_township"}
-MAX_SCAN = 5 * 1024 * 1024
 
 
 class TransferArgs(PageArgs):

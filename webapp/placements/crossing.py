@@ -21,6 +21,7 @@ from webapp.certificates.models import Certificate, verify_months
 from webapp.directory.models import Organisation
 from webapp.members.models import Member
 from webapp.placements.models import EndReason, InflowMember, Placement, PlacementStatus
+from webapp.placements.records import add_record, records_of
 
 
 def crosses(organisation: Organisation, home_township_id: int) -> bool:
@@ -168,3 +169,39 @@ def refuse(
 
     after = {"member": row.member_name, "reason": reason}
     _answer(session, actor, township, row, ("inflow.refused", "placement.refused"), after, change)
+
+
+def record_at_home(
+    session: Session,
+    actor: Any,
+    township: Township,
+    row: InflowMember,
+    data: dict[str, Any],
+    today: date,
+) -> None:
+    """The inflow branch records what it saw of the member (attendance, 三个一, verification,
+    dues, assessment): the record is the home township's row, written inside its scope only."""
+    by = f"{township.name} {getattr(actor, 'display_name', '')}".strip()
+    session.flush()
+    with tenant_context(row.home_township_id):
+        placement = session.get(Placement, row.placement_id)
+        entry = add_record(session, actor, placement, data, by, today)
+        kind = entry.kind_label
+        session.flush()
+    record(
+        session,
+        actor,
+        "inflow.recorded",
+        "inflow_member",
+        row.id,
+        tenant_id=township.id,
+        after={"member": row.member_name, "kind": kind, "happened_on": str(data["happened_on"])},
+    )
+    session.commit()
+
+
+def records_at_home(session: Session, row: InflowMember) -> list[Any]:
+    """The records of this one placement, read inside the home township's scope (the inflow
+    branch sees what was recorded for the member it manages, and nothing else of them)."""
+    with tenant_context(row.home_township_id):
+        return list(session.scalars(records_of(row.placement_id)))

@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from webapp.forms import SafeForm
-from webapp.placements.models import END_LABELS, EndReason
+from webapp.placements.models import END_LABELS, OUTCOMES, RECORD_LABELS, EndReason
 
 
 class PlaceForm(SafeForm):
@@ -74,4 +74,29 @@ class RefuseForm(SafeForm):
             Length(max=500, message="原因不超过500个字符"),
         ],
         description="写明流动党员证验证不通过的情况，如：无流动党员证、证件已挂失、逾期未验证",
+    )
+
+
+class RecordForm(SafeForm):
+    """登记流入地记录 (the service checks which fields each kind needs)."""
+
+    kind = SelectField(
+        "记录类型",
+        choices=[("", "请选择"), *((k.value, v) for k, v in RECORD_LABELS.items())],
+        validate_choice=False,
+        validators=[InputRequired("请选择记录类型")],
+    )
+    happened_on = DateField("日期", validators=[InputRequired("请填写日期")])
+    title = StringField(
+        "活动名称或事项", validators=[Optional(), Length(max=100, message="不超过100个字符")]
+    )
+    outcome = SelectField(
+        "参加情况或评议等次",
+        choices=[("", "—"), *((o, o) for values in OUTCOMES.values() for o in values)],
+        validate_choice=False,  # the service says which outcomes the kind takes
+        validators=[Optional()],
+    )
+    amount = StringField("党费金额（元）", validators=[Optional(), Length(max=12)])
+    note = TextAreaField(
+        "说明或评议意见", validators=[Optional(), Length(max=1000, message="不超过1000个字符")]
     )

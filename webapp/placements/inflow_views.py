@@ -14,8 +14,9 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.extensions import db
 from webapp.pagination import paginate
 from webapp.placements import crossing
-from webapp.placements.forms import ConfirmForm, RefuseForm
+from webapp.placements.forms import ConfirmForm, RecordForm, RefuseForm
 from webapp.placements.models import STATUS_LABELS, InflowMember, PlacementStatus
+from webapp.placements.records import RecordInvalid, attach
 from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("inflow", __name__, "/inflow")
@@ -88,3 +89,34 @@ def refuse(inflow_id: int) -> Any:
             return redirect(url_for(".index"))
     status = 422 if form.errors else 200
     return render_template("placements/refuse.html", form=form, row=row, problem=problem), status
+
+
+@bp.route("/<int:inflow_id>/records", methods=["GET", "POST"])
+@require("inflow.manage")
+def records(inflow_id: int) -> Any:
+    """流入地记录 of one placed member: what this branch saw, written to the home register."""
+    row = get_in_tenant(db.session, InflowMember, inflow_id)
+    if not can(current_user, "inflow.manage", row.branch_id):
+        abort(404)
+    form = RecordForm()
+    if row.status == PlacementStatus.ACTIVE and form.validate_on_submit():
+        try:
+            crossing.record_at_home(
+                db.session, current_user, g.township, row, form.data, date.today()
+            )
+        except RecordInvalid as exc:
+            db.session.rollback()
+            attach(form, exc.errors)
+        else:
+            flash(_("已登记，流出地乡镇同时可见"), "success")
+            return redirect(url_for(".records", inflow_id=row.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "placements/records.html",
+        name=row.member_name,
+        where=row.home_township_name,
+        records=crossing.records_at_home(db.session, row),
+        form=form if row.status == PlacementStatus.ACTIVE else None,
+        scan=False,
+        back=url_for(".index"),
+    ), status

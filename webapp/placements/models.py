@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tenants.db import Base, Timestamped, str_enum
 from tenants.scoping import TenantScoped
 from webapp.directory.models import Organisation
+from webapp.imports.models import EncryptedBlob
 
 
 class PlacementStatus(enum.StrEnum):
@@ -120,3 +121,54 @@ class InflowMember(TenantScoped, Timestamped, Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+
+class RecordKind(enum.StrEnum):
+    """What the inflow organisation records for a member placed there."""
+
+    ACTIVITY = "activity"  # 组织生活 attended (or missed) at the inflow branch
+    THREE_ONES = "three_ones"  # a 三个一 item the inflow branch witnessed
+    VERIFICATION = "verification"  # the certificate checked there (流入地验证)
+    DUES = "dues"  # dues paid there, where agreed
+    ASSESSMENT = "assessment"  # its assessment for the annual evaluation
+
+
+RECORD_LABELS = {
+    RecordKind.ACTIVITY: "参加组织生活",
+    RecordKind.THREE_ONES: "三个一（流入地见证）",
+    RecordKind.VERIFICATION: "流动党员证验证（流入地）",
+    RecordKind.DUES: "在流入地缴纳党费",
+    RecordKind.ASSESSMENT: "流入地评议意见",
+}
+OUTCOMES = {
+    RecordKind.ACTIVITY: ("参加", "缺席（已请假）", "缺席"),
+    RecordKind.ASSESSMENT: ("优秀", "合格", "基本合格", "不合格"),
+}
+
+
+class InflowRecord(TenantScoped, Timestamped, Base):
+    """流入地记录: what the inflow organisation saw of a placed member, on the home register.
+
+    Owned by the home township (the outflow branch sees all of it). An inflow branch on the
+    platform writes it through webapp/placements/crossing.py, for the members placed with it
+    only; for an off-platform organisation the home branch enters what it reports, with a scan.
+    """
+
+    __tablename__ = "inflow_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[RecordKind] = mapped_column(str_enum(RecordKind, 16))
+    happened_on: Mapped[date]
+    title: Mapped[str] = mapped_column(String(100), default="")
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    amount_cents: Mapped[int | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    scan: Mapped[bytes | None] = mapped_column(EncryptedBlob())
+    scan_name: Mapped[str] = mapped_column(String(120), default="")
+
+    @property
+    def kind_label(self) -> str:
+        return RECORD_LABELS[self.kind]

@@ -15,8 +15,10 @@ from webapp.departures.queries import MobileFilters, mobile_members
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.pagination import paginate
-from webapp.placements.forms import BulkPlaceForm, EndForm, PlaceForm, ReportInForm
-from webapp.placements.models import STATUS_LABELS, Placement
+from webapp.placements import crossing
+from webapp.placements.forms import BulkPlaceForm, EndForm, PlaceForm, RecordForm, ReportInForm
+from webapp.placements.models import STATUS_LABELS, Placement, PlacementStatus
+from webapp.placements.records import RecordInvalid, add_record, attach, records_of
 from webapp.placements.services import (
     PlacementInvalid,
     accepting_organisations,
@@ -28,6 +30,7 @@ from webapp.placements.services import (
     open_member_ids,
 )
 from webapp.tenancy import township_blueprint
+from webapp.uploads import read_scan
 
 bp = township_blueprint("placements", __name__, "/placements")
 
@@ -179,4 +182,53 @@ def bulk() -> Any:
         placed_count=sum(1 for _m, problem in results or [] if not problem),
         limit=BULK_LIMIT,
         args=request.args,
+    ), status
+
+
+@bp.route("/<int:placement_id>/records", methods=["GET", "POST"])
+@require("member.view")
+def records(placement_id: int) -> Any:
+    """流入地记录 of one placement. The home branch enters them itself only for an organisation
+    that is not on the platform (with a scan of its report) or one of this township's own
+    branches; another township's branch records them there."""
+    placement = get_in_tenant(db.session, Placement, placement_id)
+    member = _member(placement.member_id, "member.view")
+    organisation = placement.organisation
+    own = not crossing.crosses(organisation, member.tenant_id)
+    may_add = own and can(current_user, "placement.manage", member.branch_id)
+    form = RecordForm()
+    off_platform = organisation.branch_id is None
+    if may_add and form.validate_on_submit():
+        content, name, problem = read_scan()
+        if problem or (off_platform and not content):
+            form.form_errors.append(
+                _("请上传流入地组织报来材料的扫描件（PDF、JPG或PNG，不超过5MB）")
+            )
+        else:
+            try:
+                add_record(
+                    db.session,
+                    current_user,
+                    placement,
+                    form.data,
+                    f"{organisation.name}（{current_user.display_name}代录）",
+                    date.today(),
+                    (content, name),
+                )
+                db.session.commit()
+            except RecordInvalid as exc:
+                db.session.rollback()
+                attach(form, exc.errors)
+            else:
+                flash(_("已登记流入地记录"), "success")
+                return redirect(url_for(".records", placement_id=placement.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "placements/records.html",
+        name=member.name,
+        where=organisation.name,
+        records=db.session.scalars(records_of(placement.id)).all(),
+        form=form if may_add and placement.status == PlacementStatus.ACTIVE else None,
+        scan=off_platform,
+        back=url_for("members.show", member_id=member.id),
     ), status

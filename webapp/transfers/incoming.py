@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.idnumber import normalize
+from webapp.inputs import text_problem
 from webapp.members.models import Member
 from webapp.members.rules import MemberInvalid, clean_member_data, member_problems
 from webapp.members.services import flush_or_duplicate
@@ -39,6 +40,8 @@ def _letter_problems(session: Session, data: dict[str, Any], today: date) -> dic
     number = (data.get("letter_number") or "").strip()
     if not number:
         errors["letter_number"] = "请填写介绍信编号"
+    elif problem := text_problem(number):
+        errors["letter_number"] = problem
     elif len(number) > 32:
         errors["letter_number"] = "介绍信编号不能超过32个字符"
     elif session.scalar(

@@ -17,6 +17,7 @@ from tenants.models import County, Township
 from webapp.activities.services import ACTIVE
 from webapp.audit.services import record
 from webapp.directory.models import Organisation
+from webapp.inputs import text_problem
 from webapp.members.models import Member
 from webapp.transfers import crossing
 from webapp.transfers.handover import dues_paid_to
@@ -371,9 +372,9 @@ def do_confirm_receipt(session: Session, actor: Any, transfer: Transfer, today: 
 def find_by_number(session: Session, number: str) -> Transfer | None:
     """The township's transfer with this letter number (the receipt names it)."""
     number = (number or "").strip()
-    return (
-        session.scalar(select(Transfer).where(Transfer.letter_number == number)) if number else None
-    )
+    if not number or text_problem(number):  # a NUL byte, say: no such letter, and no query
+        return None
+    return session.scalar(select(Transfer).where(Transfer.letter_number == number))
 
 
 def do_record_receipt(session: Session, actor: Any, data: dict[str, Any], today: date) -> Transfer:

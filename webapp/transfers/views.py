@@ -22,16 +22,10 @@ from webapp.transfers.forms import DecideForm, ReceiptForm, TransferForm
 from webapp.transfers.models import STATUS_LABELS, STEP_LABELS, Step, Transfer, TransferStatus
 from webapp.transfers.queries import approvals_of, list_transfers, queue
 from webapp.transfers.services import TransferInvalid
+from webapp.uploads import SCAN_TYPES, read_scan, suffix_of
 
 bp = township_blueprint("transfers", __name__, "/transfers")
 STEP_ACTIONS = {Step.BRANCH: "transfer.approve_branch", Step.TOWNSHIP: "transfer.approve_township"}
-MAX_SCAN = 5 * 1024 * 1024
-SCAN_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-}
 
 
 def _member(member_id: int, action: str) -> Member:
@@ -269,26 +263,15 @@ def confirm_receipt(transfer_id: int) -> Any:
     )
 
 
-def _scan(form: ReceiptForm) -> tuple[bytes, str]:
-    upload = request.files.get("scan")
-    if upload is None or not upload.filename:
-        return b"", ""
-    name = upload.filename.rsplit("/", 1)[-1][:120]
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    content = upload.stream.read(MAX_SCAN + 1)
-    if suffix not in SCAN_TYPES or len(content) > MAX_SCAN:
-        form.form_errors.append(_("回执扫描件应为PDF、JPG或PNG文件，不超过5MB"))
-        return b"", ""
-    return content, name
-
-
 @bp.route("/receipt", methods=["GET", "POST"])
 @require("transfer.manage")
 def receipt() -> Any:
     """登记回执 of an off-platform receiver, found by the letter number on it."""
     form = ReceiptForm(data={"letter_number": request.args.get("number", "")})
     if form.validate_on_submit():
-        content, name = _scan(form)
+        content, name, problem = read_scan()
+        if problem:
+            form.form_errors.append(_("回执扫描件应为PDF、JPG或PNG文件，不超过5MB"))
         data = {**form.data_for_service(), "scan": content, "scan_name": name}
         found = services.find_by_number(db.session, data["letter_number"])
         if found is not None:
@@ -322,8 +305,7 @@ def scan(transfer_id: int) -> Any:
         tenant_id=transfer.tenant_id,
     )
     db.session.commit()
-    name = transfer.receipt_scan_name or "receipt.pdf"
-    suffix = name[name.rfind(".") :].lower() if "." in name else ".pdf"
+    suffix = suffix_of(transfer.receipt_scan_name) or ".pdf"
     return Response(
         transfer.receipt_scan,
         mimetype=SCAN_TYPES.get(suffix, "application/octet-stream"),

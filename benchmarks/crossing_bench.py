@@ -309,6 +309,68 @@ def bulk_placement(app: Any, data: dict[str, Any]) -> str:
     )
 
 
+def letters(app: Any, data: dict[str, Any], count: int) -> str:
+    """count letters in one document through the worker's function, against bare WeasyPrint
+    rendering the same HTML (the floor: no database, no job, no audit)."""
+    from flask import render_template
+    from weasyprint import HTML
+
+    from tenants.context import tenant_context
+    from tenants.models import Township
+    from webapp.auth.models import Role
+    from webapp.auth.services import do_create_user
+    from webapp.extensions import db
+    from webapp.members.models import Member
+    from webapp.reports.fetcher import static_base_url
+    from webapp.transfers.letters import do_request_letters, letter_contents, render_letters
+    from webapp.transfers.models import Step
+    from webapp.transfers.services import do_create, do_decide, do_submit
+
+    first, members = data["first"], data["bulk_ids"][-count:]
+    with app.app_context(), tenant_context(first):
+        township = db.session.get(Township, first)
+        officer = do_create_user(
+            db.session,
+            username="bench_officer",
+            display_name="基准组织委员",
+            password="bench-password-1",
+            role=Role.TOWNSHIP_ADMIN,
+            tenant_id=first,
+        )
+        db.session.commit()
+        ids = []
+        for member_id in members:
+            member = db.session.get(Member, member_id)
+            transfer = do_create(
+                db.session, None, township, member, {"organisation_id": data["organisation"]}
+            )
+            do_submit(db.session, None, township, transfer, TODAY)
+            for step in (Step.BRANCH, Step.TOWNSHIP):
+                do_decide(db.session, None, township, transfer, step, {"approve": True}, TODAY)
+            ids.append(transfer.id)
+        job = do_request_letters(
+            db.session, officer, township, ids, "full", "https://lianxin.example"
+        )
+        job_id = job.id
+        with app.test_request_context():
+            contents = letter_contents(db.session, job, township)
+            warm = render_template("transfers/letters_pdf.html", letters=contents[:1])
+            HTML(string=warm, base_url=static_base_url()).write_pdf()  # fonts loaded for both
+            html = render_template("transfers/letters_pdf.html", letters=contents)
+            start = time.perf_counter()
+            HTML(string=html, base_url=static_base_url()).write_pdf()
+            floor = time.perf_counter() - start
+            start = time.perf_counter()
+            done = render_letters(db.session, job_id)
+            ours = time.perf_counter() - start
+        pages = done.pages
+        db.session.remove()
+    return (
+        f"| {count} letters in one PDF ({pages} pages) | {ours * 1000:.0f} | — "
+        f"| {floor * 1000:.0f} | — | {ours / floor:.2f}× |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -317,6 +379,7 @@ def main() -> None:
     parser.add_argument("--townships", type=int, default=200)
     parser.add_argument("--bulk", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--letters", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -341,7 +404,7 @@ def main() -> None:
     try:
         with app.app_context():
             t0 = time.perf_counter()
-            data = generate(args.members, args.townships, args.bulk)
+            data = generate(args.members, args.townships, args.bulk + args.letters)
             print(
                 f"generated {args.members} mobile members in {args.townships} townships "
                 f"in {time.perf_counter() - t0:.1f} s"
@@ -352,6 +415,8 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
         for line in county_view(app, data, args.runs):
             print(line)
+        print(letters(app, data, args.letters))
+        data["bulk_ids"] = data["bulk_ids"][: -args.letters]  # the others are in a transfer now
         print(bulk_placement(app, data))
     finally:
         if not args.keep:

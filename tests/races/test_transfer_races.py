@@ -30,7 +30,8 @@ from webapp.placements.services import PlacementInvalid, do_bulk_place, do_place
 from webapp.transfers import crossing
 from webapp.transfers.crossing import CrossingRefused
 from webapp.transfers.models import IncomingTransfer, Step, Transfer, TransferStatus
-from webapp.transfers.services import TransferInvalid, do_record_receipt, do_withdraw
+from webapp.transfers.receipts import do_record_receipt
+from webapp.transfers.services import TransferInvalid, do_withdraw
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgresql", reason="SQLite serialises writers: nothing can race there"

@@ -24,12 +24,11 @@ from webapp.transfers import crossing
 from webapp.transfers.crossing import CrossingRefused
 from webapp.transfers.incoming import do_register_inbound
 from webapp.transfers.models import IncomingStatus, IncomingTransfer, Step, Transfer, TransferStatus
+from webapp.transfers.receipts import do_confirm_receipt, do_record_receipt
 from webapp.transfers.services import (
     TransferInvalid,
-    do_confirm_receipt,
     do_create,
     do_decide,
-    do_record_receipt,
     do_reissue,
     do_withdraw,
 )

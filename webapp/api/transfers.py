@@ -19,7 +19,7 @@ from webapp.api.schemas import CHINESE, PageArgs
 from webapp.auth.permissions import branch_limit, can
 from webapp.extensions import db
 from webapp.members.models import Member
-from webapp.transfers import crossing, services
+from webapp.transfers import crossing, receipts, services
 from webapp.transfers.crossing import CrossingRefused
 from webapp.transfers.incoming import list_incoming
 from webapp.transfers.models import IncomingStatus, IncomingTransfer, Step, Transfer
@@ -285,7 +285,7 @@ class ConfirmReceiptResource(MethodView):
         return _step(
             transfer_id,
             "transfer.manage",
-            lambda t: services.do_confirm_receipt(db.session, g.api_user, t, date.today()),
+            lambda t: receipts.do_confirm_receipt(db.session, g.api_user, t, date.today()),
         )
 
 
@@ -304,11 +304,11 @@ class Receipts(MethodView):
             unprocessable({"scan_base64": "扫描件应为base64编码的文件内容"})
         if len(scan) > MAX_SCAN:
             unprocessable({"scan_base64": "回执扫描件不能超过5MB"})
-        found = services.find_by_number(db.session, data["letter_number"])
+        found = receipts.find_by_number(db.session, data["letter_number"])
         if found is not None:
             _member(found.member_id, "transfer.manage")
         try:
-            return services.do_record_receipt(
+            return receipts.do_record_receipt(
                 db.session, g.api_user, {**data, "scan": scan}, date.today()
             )
         except TransferInvalid as exc:

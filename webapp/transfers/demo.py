@@ -16,7 +16,8 @@ from webapp.directory.services import do_add_organisation, do_publish_branch
 from webapp.members.models import Member, MemberStatus
 from webapp.transfers import crossing
 from webapp.transfers.models import IncomingTransfer, Step, Transfer
-from webapp.transfers.services import do_confirm_receipt, do_create, do_decide, do_submit
+from webapp.transfers.receipts import do_confirm_receipt
+from webapp.transfers.services import do_create, do_decide, do_submit
 
 SHENZHEN = {
     "name": "深圳市南山区科技园某电子公司党支部",

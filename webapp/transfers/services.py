@@ -17,7 +17,6 @@ from tenants.models import County, Township
 from webapp.activities.services import ACTIVE
 from webapp.audit.services import record
 from webapp.directory.models import Organisation
-from webapp.inputs import text_problem
 from webapp.members.models import Member
 from webapp.transfers import crossing
 from webapp.transfers.handover import dues_paid_to
@@ -110,7 +109,10 @@ def _apply(session: Session, township: Township, transfer: Transfer, org: Organi
     transfer.needs_county = crosses_county(session, township, org)
 
 
-def _audit(session: Session, actor: Any, transfer: Transfer, action: str, **after: Any) -> None:
+def audit_transfer(
+    session: Session, actor: Any, transfer: Transfer, action: str, **after: Any
+) -> None:
+    """An audit entry on the transfer, in its township's log."""
     record(
         session,
         actor,
@@ -141,7 +143,7 @@ def do_create(
     _apply(session, township, transfer, organisation)
     session.add(transfer)
     session.flush()
-    _audit(session, actor, transfer, "transfer.created", organisation=organisation.name)
+    audit_transfer(session, actor, transfer, "transfer.created", organisation=organisation.name)
     _commit(session)
     return transfer
 
@@ -182,7 +184,7 @@ def do_update(
     return transfer
 
 
-def _move(
+def move_status(
     session: Session, transfer: Transfer, frm: tuple[TransferStatus, ...], **values: Any
 ) -> None:
     """Compare-and-set: move the row from one of frm, or refuse when someone moved it first."""
@@ -206,8 +208,10 @@ def do_submit(
     errors = _target_problems(session, township, member, transfer.organisation)
     if errors:
         raise TransferInvalid(errors)
-    _move(session, transfer, EDITABLE, status=TransferStatus.PENDING_BRANCH, submitted_on=today)
-    _audit(session, actor, transfer, "transfer.submitted")
+    move_status(
+        session, transfer, EDITABLE, status=TransferStatus.PENDING_BRANCH, submitted_on=today
+    )
+    audit_transfer(session, actor, transfer, "transfer.submitted")
     session.commit()
     return transfer
 
@@ -219,8 +223,8 @@ def do_withdraw(session: Session, actor: Any, transfer: Transfer) -> Transfer:
     )
     if approved is not None or transfer.status not in WITHDRAWABLE:
         raise TransferInvalid({"status": "已有审批通过的转接不能撤回，请联系审批人退回修改"})
-    _move(session, transfer, WITHDRAWABLE, status=TransferStatus.WITHDRAWN)
-    _audit(session, actor, transfer, "transfer.withdrawn")
+    move_status(session, transfer, WITHDRAWABLE, status=TransferStatus.WITHDRAWN)
+    audit_transfer(session, actor, transfer, "transfer.withdrawn")
     session.commit()
     return transfer
 
@@ -260,9 +264,9 @@ def do_decide(
             )
             if problems:
                 raise TransferInvalid(problems)
-        _move(session, transfer, (transfer.status,), status=target)
+        move_status(session, transfer, (transfer.status,), status=target)
     else:
-        _move(session, transfer, (transfer.status,), status=TransferStatus.RETURNED)
+        move_status(session, transfer, (transfer.status,), status=TransferStatus.RETURNED)
         transfer.returned_note = note
     session.add(
         Approval(
@@ -277,7 +281,7 @@ def do_decide(
         )
     )
     action = "transfer.approved" if approve else "transfer.returned"
-    _audit(session, actor, transfer, action, step=step.value, note=note)
+    audit_transfer(session, actor, transfer, action, step=step.value, note=note)
     if transfer.status == TransferStatus.ISSUED:
         _issue(session, actor, township, transfer, today)
     session.commit()
@@ -308,7 +312,7 @@ def _issue(
     transfer.dues_paid_to = dues_paid_to(session, transfer.member_id)
     _new_letter(session, township, transfer, today)
     session.flush()
-    _audit(
+    audit_transfer(
         session,
         actor,
         transfer,
@@ -333,13 +337,13 @@ def do_reissue(
     """重新开具: a new version with a new validity; the old version is void."""
     if transfer.status != TransferStatus.ISSUED:
         raise TransferInvalid({"status": "只有已开具、尚未接收的介绍信可以重新开具"})
-    _move(session, transfer, (TransferStatus.ISSUED,), status=TransferStatus.ISSUED)
+    move_status(session, transfer, (TransferStatus.ISSUED,), status=TransferStatus.ISSUED)
     old = current_letter(session, transfer)
     if old is not None:
         old.voided_on = today
     _new_letter(session, township, transfer, today)
     session.flush()
-    _audit(
+    audit_transfer(
         session,
         actor,
         transfer,
@@ -349,75 +353,6 @@ def do_reissue(
     )
     if transfer.receiving_township_id is not None:
         crossing.mirror_validity(session, transfer)
-    session.commit()
-    return transfer
-
-
-def do_confirm_receipt(session: Session, actor: Any, transfer: Transfer, today: date) -> Transfer:
-    """回执已确认: the receiving township's receipt came back."""
-    if transfer.status != TransferStatus.RECEIVED:
-        raise TransferInvalid({"status": "只有已接收的转接可以确认回执"})
-    _move(
-        session,
-        transfer,
-        (TransferStatus.RECEIVED,),
-        status=TransferStatus.RECEIPTED,
-        receipt_on=today,
-    )
-    _audit(session, actor, transfer, "transfer.receipted")
-    session.commit()
-    return transfer
-
-
-def find_by_number(session: Session, number: str) -> Transfer | None:
-    """The township's transfer with this letter number (the receipt names it)."""
-    number = (number or "").strip()
-    if not number or text_problem(number):  # a NUL byte, say: no such letter, and no query
-        return None
-    return session.scalar(select(Transfer).where(Transfer.letter_number == number))
-
-
-def do_record_receipt(session: Session, actor: Any, data: dict[str, Any], today: date) -> Transfer:
-    """登记回执 of an off-platform receiver, by hand with a scan: the member leaves the register."""
-    errors: dict[str, str] = {}
-    transfer = find_by_number(session, data.get("letter_number", ""))
-    if transfer is None:
-        errors["letter_number"] = "本镇没有这个编号的介绍信，请核对回执上的编号"
-    elif not transfer.off_platform:
-        errors["letter_number"] = "该介绍信开往平台上的组织，回执由接收方在平台上办理"
-    elif transfer.status == TransferStatus.RECEIPTED:
-        errors["letter_number"] = "该介绍信的回执已经登记"
-    elif transfer.status != TransferStatus.ISSUED:
-        errors["letter_number"] = f"该转接状态为“{transfer.status_label}”，不能登记回执"
-    received_on = data.get("received_on")
-    if not isinstance(received_on, date):
-        errors["received_on"] = "请填写接收日期"
-    elif received_on > today:
-        errors["received_on"] = "接收日期不能晚于今天"
-    elif transfer is not None and transfer.issued_on and received_on < transfer.issued_on:
-        errors["received_on"] = "接收日期不能早于开具日期"
-    reference = (data.get("reference") or "").strip()
-    if not reference:
-        errors["reference"] = "请填写接收组织的回执编号或经办人"
-    scan, scan_name = data.get("scan") or b"", (data.get("scan_name") or "")[:120]
-    if not scan:
-        errors["scan"] = "请上传回执扫描件（PDF、JPG或PNG，不超过5MB）"
-    if errors:
-        raise TransferInvalid(errors)
-    _move(
-        session,
-        transfer,
-        (TransferStatus.ISSUED,),
-        status=TransferStatus.RECEIPTED,
-        received_on=received_on,
-        receipt_on=today,
-        receipt_reference=reference[:64],
-        receipt_scan=scan,
-        receipt_scan_name=scan_name,
-        received_by=transfer.organisation.name[:64],
-    )
-    crossing.complete_at_home(session, actor, transfer, today)
-    _audit(session, actor, transfer, "transfer.receipt_recorded", reference=reference)
     session.commit()
     return transfer
 

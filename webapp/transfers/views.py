@@ -17,7 +17,7 @@ from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.placements.services import accepting_organisations
 from webapp.tenancy import township_blueprint
-from webapp.transfers import services
+from webapp.transfers import receipts, services
 from webapp.transfers.forms import DecideForm, ReceiptForm, TransferForm
 from webapp.transfers.models import STATUS_LABELS, STEP_LABELS, Step, Transfer, TransferStatus
 from webapp.transfers.queries import approvals_of, list_transfers, queue
@@ -259,7 +259,7 @@ def confirm_receipt(transfer_id: int) -> Any:
         transfer_id,
         "transfer.manage",
         _("已确认回执，转接办结"),
-        lambda t, _m: services.do_confirm_receipt(db.session, current_user, t, date.today()),
+        lambda t, _m: receipts.do_confirm_receipt(db.session, current_user, t, date.today()),
     )
 
 
@@ -273,12 +273,12 @@ def receipt() -> Any:
         if problem:
             form.form_errors.append(_("回执扫描件应为PDF、JPG或PNG文件，不超过5MB"))
         data = {**form.data_for_service(), "scan": content, "scan_name": name}
-        found = services.find_by_number(db.session, data["letter_number"])
+        found = receipts.find_by_number(db.session, data["letter_number"])
         if found is not None:
             _member(found.member_id, "transfer.manage")
         if not form.form_errors:
             try:
-                transfer = services.do_record_receipt(db.session, current_user, data, date.today())
+                transfer = receipts.do_record_receipt(db.session, current_user, data, date.today())
             except TransferInvalid as exc:
                 form.attach_errors(exc.errors)
                 form.form_errors.extend(v for k, v in exc.errors.items() if k not in form._fields)

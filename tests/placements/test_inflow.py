@@ -2,7 +2,7 @@
 it needs (name, home township and branch, dates), confirms the report-in, and A sees it; a third
 township and another county's coordinator see nothing of it."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -10,6 +10,7 @@ from tenants.context import tenant_context
 from tests.certificates.helpers import issue
 from tests.factories import login
 from tests.placements.helpers import place_across, publish
+from tests.reminders.test_rules import messages, run
 from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
 from webapp.extensions import db
@@ -140,3 +141,12 @@ def test_the_inflow_branch_refuses_only_when_the_certificate_fails(app, client, 
     login(home_page, home.users[Role.TOWNSHIP_ADMIN])
     member_page = home_page.get(f"/t/{home.township.slug}/members/{home.other_member.id}")
     assert "流入地拒收" in member_page.get_data(as_text=True)
+    # the home township's officer and its county coordinator are told, once, with the reason
+    for _ in range(2):
+        run(app, home.township, datetime.now(UTC))
+    told = messages(app, home.township, "placement.refused")
+    assert {(m.recipient_kind.value, m.recipient_id) for m in told} == {
+        ("user", home.users[Role.TOWNSHIP_ADMIN].id),
+        ("user", world.coordinator_a.id),
+    }
+    assert len(told) == 2 and "未能出示流动党员证" in told[0].body

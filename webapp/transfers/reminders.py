@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from notifications.models import Channel
 from notifications.templates import MessageTemplate
-from tenants.models import CoordinatorAssignment
-from webapp.auth.models import Role, User
 from webapp.members.models import Member
+from webapp.reminders.recipients import township_coordinators, township_officers
 from webapp.reminders.rules import (
     Due,
     Rule,
@@ -30,34 +29,6 @@ SIGNED = "${township}党委"
 RECENT_DAYS = 30  # a refusal older than this is history, not news
 
 
-def _officers(session: Session, township_id: int) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.tenant_id == township_id,
-                User.role == Role.TOWNSHIP_ADMIN,
-                User.is_active_account.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def _coordinators(session: Session, township_id: int) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(CoordinatorAssignment, CoordinatorAssignment.user_id == User.id)
-            .where(
-                CoordinatorAssignment.township_id == township_id,
-                User.is_active_account.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def letters_waiting(session: Session, ctx: RuleContext) -> Iterator[Due]:
     """The receiving township's officers: letters waiting more than lead_days to be received."""
     cutoff = ctx.today - timedelta(days=ctx.lead_days)
@@ -67,7 +38,7 @@ def letters_waiting(session: Session, ctx: RuleContext) -> Iterator[Due]:
             IncomingTransfer.issued_on <= cutoff,
         )
     ).all()
-    for officer in _officers(session, ctx.township.id) if rows else []:
+    for officer in township_officers(session, ctx.township.id) if rows else []:
         for row in rows:
             yield Due(
                 user_recipient(officer),
@@ -113,7 +84,7 @@ def escalated(session: Session, ctx: RuleContext) -> Iterator[Due]:
     """The county coordinators: letters open past the township's 转接催办上报 days."""
     days = setting(ctx.township, "transfer_escalate_days", DEFAULT_ESCALATE_DAYS)
     rows = _issued(session, days, ctx)
-    for coordinator in _coordinators(session, ctx.township.id) if rows else []:
+    for coordinator in township_coordinators(session, ctx.township.id) if rows else []:
         for transfer, member in rows:
             yield Due(
                 user_recipient(coordinator),
@@ -140,7 +111,9 @@ def refused(session: Session, ctx: RuleContext) -> Iterator[Due]:
     rows = [(t, m) for t, m in session.execute(stmt)]
     if not rows:
         return
-    people = _officers(session, ctx.township.id) + _coordinators(session, ctx.township.id)
+    people = township_officers(session, ctx.township.id) + township_coordinators(
+        session, ctx.township.id
+    )
     for user in people:
         for transfer, member in rows:
             yield Due(

@@ -56,6 +56,7 @@ RULE_MODULES: tuple[str, ...] = (
     "webapp.dues.reminders",
     "webapp.activities.reminders",
     "webapp.transfers.reminders",
+    "webapp.placements.reminders",
 )
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from notifications.models import Channel
 from notifications.templates import MessageTemplate
-from webapp.auth.models import Role, User
 from webapp.departures.census import ON_REGISTER, away_on
 from webapp.departures.models import Departure, Whereabouts
 from webapp.members.models import Member
+from webapp.reminders.recipients import township_officers
 from webapp.reminders.rules import (
     Due,
     Rule,
@@ -115,14 +115,7 @@ def unknown_whereabouts(session: Session, ctx: RuleContext) -> Iterator[Due]:
     shown = "、".join(names[:DIGEST_NAMES]) + (
         f"等{len(names)}人" if len(names) > DIGEST_NAMES else ""
     )
-    admins = session.scalars(
-        select(User).where(
-            User.tenant_id == ctx.township.id,
-            User.role == Role.TOWNSHIP_ADMIN,
-            User.is_active_account.is_(True),
-        )
-    )
-    for admin in admins:
+    for admin in township_officers(session, ctx.township.id):
         yield Due(
             user_recipient(admin),
             period=week_period(ctx.today),

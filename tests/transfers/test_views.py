@@ -232,3 +232,26 @@ def test_county_export_lists_only_the_coordinators_townships(app, world):
     assert set(rows) == {world.a.township.name, world.a2.township.name}
     assert rows[world.a.township.name][2] == 1  # 已开具
     assert rows[world.a2.township.name][7] == 1  # 待接收转入
+
+
+def test_issued_letters_are_chosen_on_the_list_and_printed_in_one_document(app, world):
+    from tests.factories import make_member
+    from webapp.transfers.letter_models import LetterPrint
+
+    home = world.a
+    with app.app_context():
+        ids = [
+            issued_to(home, world.a2, make_member(home.township, home.branch).id) for _ in (1, 2)
+        ]
+    sender = app.test_client()
+    login(sender, officer(home))
+    listing = sender.get(f"/t/{home.township.slug}/transfers/?status=issued").get_data(as_text=True)
+    assert 'id="print-selected"' in listing and f'value="{ids[0]}" form="print-selected"' in listing
+    done = sender.post(
+        f"/t/{home.township.slug}/transfers/letters/print", data={"ids": ids, "mode": "full"}
+    )
+    assert done.status_code == 302
+    with app.app_context(), tenant_context(home.township.id):
+        job = db.session.scalars(select(LetterPrint).order_by(LetterPrint.id.desc())).first()
+        assert sorted(job.transfer_ids) == sorted(ids)
+        db.session.remove()

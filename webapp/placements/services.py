@@ -2,10 +2,10 @@
 nothing when a check fails, writes an audit entry and owns its transaction."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -337,35 +337,51 @@ OVERDUE_DAYS = 30  # a placement waiting longer than this for the report-in is c
 
 def county_flows(session: Session, township_ids: list[int], today: date) -> dict[str, Any]:
     """The coordinator's view of placements over their townships (read in a reading scope):
-    per township the open and ended placements, and per inflow organisation its members."""
-    stmt = (
-        select(
-            Placement.tenant_id,
-            Placement.status,
-            Placement.end_reason,
-            Placement.placed_on,
-            Organisation.id,
-            Organisation.name,
-            Organisation.owner_township_id,
-        )
-        .join(Organisation, Organisation.id == Placement.organisation_id)
-        .where(Placement.tenant_id.in_(township_ids))
+    per township the open and ended placements, and per inflow organisation its members.
+    Two grouped queries; no placement row leaves the database."""
+
+    late = case(
+        (
+            (Placement.status == PlacementStatus.PENDING)
+            & (Placement.placed_on < today - timedelta(days=OVERDUE_DAYS)),
+            1,
+        ),
+        else_=0,
     )
     towns: dict[int, dict[str, int]] = {
         t: {"pending": 0, "overdue": 0, "active": 0, "ended": 0, "refused": 0} for t in township_ids
     }
-    organisations: dict[int, dict[str, Any]] = {}
-    for tenant_id, status, reason, placed_on, org_id, org_name, owner in session.execute(stmt):
+    by_town = (
+        select(Placement.tenant_id, Placement.status, Placement.end_reason, late, func.count())
+        .where(Placement.tenant_id.in_(township_ids))
+        .group_by(Placement.tenant_id, Placement.status, Placement.end_reason, late)
+    )
+    for tenant_id, status, reason, overdue, count in session.execute(by_town):
         row = towns[tenant_id]
         if status == PlacementStatus.ENDED:
-            row["refused" if reason == EndReason.REFUSED else "ended"] += 1
+            row["refused" if reason == EndReason.REFUSED else "ended"] += count
             continue
-        row[status.value] += 1
-        if status == PlacementStatus.PENDING and (today - placed_on).days > OVERDUE_DAYS:
-            row["overdue"] += 1
+        row[status.value] += count
+        row["overdue"] += count if overdue else 0
+    by_org = (
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.owner_township_id,
+            Placement.status,
+            func.count(),
+        )
+        .join(Organisation, Organisation.id == Placement.organisation_id)
+        .where(Placement.tenant_id.in_(township_ids), Placement.closed_on.is_(None))
+        .group_by(
+            Organisation.id, Organisation.name, Organisation.owner_township_id, Placement.status
+        )
+    )
+    organisations: dict[int, dict[str, Any]] = {}
+    for org_id, org_name, owner, status, count in session.execute(by_org):
         org = organisations.setdefault(
             org_id, {"name": org_name, "owner": owner, "pending": 0, "active": 0}
         )
-        org[status.value] += 1
+        org[status.value] += count
     ranked = sorted(organisations.values(), key=lambda o: -(o["pending"] + o["active"]))
     return {"townships": towns, "organisations": ranked}

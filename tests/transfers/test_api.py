@@ -97,3 +97,30 @@ def test_off_platform_receipt_over_the_api_checks_the_scan_and_the_number(app, c
     )
     assert good.status_code == 201, good.get_json()
     assert good.get_json()["status"] == "receipted"
+
+
+def test_county_approval_and_letters_over_the_api(app, client, world):
+    home = world.a
+    with app.app_context():
+        transfer_id = draft(home, entry_for(world.b, world.b.branch.id))
+        advance(home, transfer_id, Step.BRANCH, Step.TOWNSHIP)
+    url = f"/api/v1/county/transfers/{transfer_id}/decide"
+    outsider = client.post(url, json={"approve": True}, headers=_headers(app, world.coordinator_b))
+    assert outsider.status_code == 404
+    officer = _headers(app, home.users[Role.TOWNSHIP_ADMIN])
+    assert client.post(url, json={"approve": True}, headers=officer).status_code == 404
+    coordinator = _headers(app, world.coordinator_a)
+    done = client.post(url, json={"approve": True}, headers=coordinator)
+    assert done.status_code == 200 and done.get_json()["status"] == "issued"
+
+    base = f"/api/v1/t/{home.township.slug}"
+    bad = client.post(f"{base}/letters", json={"transfer_ids": [], "mode": "full"}, headers=officer)
+    assert bad.status_code == 422
+    job = client.post(
+        f"{base}/letters", json={"transfer_ids": [transfer_id], "mode": "fill"}, headers=officer
+    )
+    assert job.status_code == 202, job.get_json()
+    job_id = job.get_json()["id"]
+    status = client.get(f"{base}/letters/{job_id}", headers=officer).get_json()
+    assert status["status"] in ("queued", "rendering", "done")
+    assert client.get(f"{base}/letters/{job_id}/pdf", headers=officer).status_code in (200, 404)

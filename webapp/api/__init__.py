@@ -73,6 +73,7 @@ def init_api(app: Flask) -> None:
         departures,
         duties,
         imports,
+        letters,
         life,
         members,
         placements,
@@ -103,6 +104,9 @@ def init_api(app: Flask) -> None:
         life,
         risk,
         transfers,
+        letters,
     ):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)
+    csrf.exempt(letters.county_blp)
+    api.register_blueprint(letters.county_blp)

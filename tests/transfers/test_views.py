@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tenants.context import tenant_context
+from tenants.models import Township
 from tests.directory.helpers import add_organisation
 from tests.factories import login, valid_id_number
 from tests.transfers.helpers import (
@@ -255,3 +256,28 @@ def test_issued_letters_are_chosen_on_the_list_and_printed_in_one_document(app, 
         job = db.session.scalars(select(LetterPrint).order_by(LetterPrint.id.desc())).first()
         assert sorted(job.transfer_ids) == sorted(ids)
         db.session.remove()
+
+
+def test_fill_print_positions_are_adjusted_per_township_and_bad_values_change_nothing(app, world):
+    from webapp.transfers.letters import DEFAULT_POSITIONS, positions
+
+    tw = world.a
+    client = app.test_client()
+    login(client, officer(tw))
+    url = f"/t/{tw.township.slug}/transfers/letters/positions"
+    assert "存根·姓名" in client.get(url).get_data(as_text=True)
+    bad = client.post(url, data={"stub.name.x": "300", "stub.name.y": "abc"})
+    assert bad.status_code == 422 and "存根·姓名：横向应为0至210" in bad.get_data(as_text=True)
+    assert client.post(url, data={"stub.name.x": "30", "stub.name.y": "36.5"}).status_code == 302
+    with app.app_context(), tenant_context(tw.township.id):
+        township = db.session.get(Township, tw.township.id)
+        assert township.settings["letter_positions"] == {"stub.name": [30.0, 36.5]}
+        assert positions(township)["letter.name"] == DEFAULT_POSITIONS["letter.name"]
+        db.session.remove()
+    assert client.post(url, data={"reset": "1"}).status_code == 302
+    with app.app_context(), tenant_context(tw.township.id):
+        assert db.session.get(Township, tw.township.id).settings["letter_positions"] == {}
+        db.session.remove()
+    secretary = app.test_client()
+    login(secretary, tw.users[Role.BRANCH_SECRETARY])
+    assert secretary.post(url, data={"reset": "1"}).status_code == 403

@@ -16,7 +16,8 @@ from webapp.extensions import db
 from webapp.reports.models import ReportStatus
 from webapp.tenancy import township_blueprint
 from webapp.transfers.letter_models import LetterMode, LetterPrint
-from webapp.transfers.letters import do_request_letters
+from webapp.transfers.letters import PAGE_MM, do_request_letters
+from webapp.transfers.positions import do_set_positions, rows
 from webapp.transfers.services import TransferInvalid
 from webapp.urls import public_base_url
 
@@ -92,3 +93,18 @@ def download(letter_print_id: int) -> Any:
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=letters-{job.id}.pdf"},
     )
+
+
+@bp.route("/letters/positions", methods=["GET", "POST"])
+@require("township.settings")
+def letter_positions() -> Any:
+    """套打位置: adjust, in millimetres, where fill-print puts each value."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = do_set_positions(db.session, current_user, g.township, request.form.to_dict())
+        if not errors:
+            flash(_("套打位置已保存"), "success")
+            return redirect(url_for(".letter_positions"))
+    return render_template(
+        "transfers/positions.html", rows=rows(g.township), errors=errors, page=PAGE_MM
+    ), (422 if errors else 200)

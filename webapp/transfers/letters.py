@@ -7,8 +7,8 @@ separated by cut lines: 存根 (kept by the sending township), 介绍信 (goes w
 Fill mode (套打) prints only the values, placed in millimetres onto the pre-printed official
 stationery: no frames, labels, QR codes or 补打 mark (a reprint is in the audit entry only).
 Where each value goes is DEFAULT_POSITIONS, overridden field by field by the township setting
-``letter_positions`` ({"letter.name": [x_mm, y_mm], ...} in the township's settings JSON; no
-page edits it yet).
+``letter_positions`` ({"letter.name": [x_mm, y_mm], ...} in the township's settings JSON,
+edited on the 套打位置 page, webapp/transfers/positions.py).
 
 The ID number is printed (the sending township hands it over with the letter); it appears in
 the document only, never in a log or an audit entry.

@@ -4,7 +4,8 @@ Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-07 12:30:00
 
-A tenant table of the home township, with row-level security like the others.
+A tenant table of the home township, with row-level security like the others; and the
+receiving side of a transfer learns the month the member's dues are paid up to (党费交至).
 """
 
 from collections.abc import Sequence
@@ -65,9 +66,17 @@ def upgrade() -> None:
         op.create_index(op.f(f"ix_{TABLE}_{column}"), TABLE, [column])
     rls.ensure_app_role()
     rls.enable(TABLE)
+    with op.batch_alter_table("incoming_transfers") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "dues_paid_to", sa.String(length=7), server_default=sa.text("''"), nullable=False
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("incoming_transfers") as batch_op:
+        batch_op.drop_column("dues_paid_to")
     rls.disable(TABLE)
     for column in ("placement_id", "member_id", "tenant_id"):
         op.drop_index(op.f(f"ix_{TABLE}_{column}"), table_name=TABLE)

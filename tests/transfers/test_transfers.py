@@ -15,6 +15,7 @@ from tests.placements.helpers import publish
 from tests.transfers.helpers import TODAY, advance, draft, incoming_of, issued_to, load
 from webapp.auth.models import Role, User
 from webapp.certificates.models import Certificate, CertificateStatus
+from webapp.dues.services import do_record_payment
 from webapp.duties.assignments import do_assign
 from webapp.duties.models import ContactAssignment
 from webapp.extensions import db
@@ -61,6 +62,17 @@ def test_on_platform_transfer_moves_the_member_and_closes_the_sending_side(app, 
     with app.app_context():
         issue(app, home)
         with tenant_context(home.township.id):
+            do_record_payment(
+                db.session,
+                None,
+                db.session.get(Member, home.member.id),
+                {
+                    "first_month": date(2026, 9, 1),
+                    "months": 3,
+                    "amount": "30.00",
+                    "paid_on": TODAY,
+                },
+            )
             committee = home.users[Role.COMMITTEE_MEMBER]
             member = db.session.get(Member, home.member.id)
             do_assign(db.session, None, member, committee.id, TODAY - timedelta(days=30))
@@ -73,6 +85,7 @@ def test_on_platform_transfer_moves_the_member_and_closes_the_sending_side(app, 
         assert load(home, Member, home.member.id).status == MemberStatus.FULL
         incoming = incoming_of(receiver, transfer_id)
         assert incoming.member_name == home.member.name
+        assert transfer.dues_paid_to == incoming.dues_paid_to == "2026-11"  # 党费交至
         assert incoming.status == IncomingStatus.WAITING
 
         arrived = _receive(receiver, transfer_id)

@@ -122,6 +122,7 @@ class IncomingOut(Schema):
     letter_number = fields.String()
     from_name = fields.String()
     member_name = fields.String()
+    dues_paid_to = fields.String()
     branch_id = fields.Integer()
     status = fields.Function(lambda r: r.status.value)
     issued_on = fields.Date()

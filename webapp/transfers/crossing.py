@@ -49,6 +49,7 @@ def share(session: Session, township: Township, transfer: Transfer) -> None:
                 from_township_id=township.id,
                 from_name=f"{township.name}{branch.name if branch else ''}"[:100],
                 member_name=member.name,
+                dues_paid_to=transfer.dues_paid_to,
                 issued_on=transfer.issued_on,
                 valid_until=transfer.valid_until,
             )
@@ -153,7 +154,12 @@ def receive(
         "member",
         member.id,
         tenant_id=township.id,
-        after={"letter_number": row.letter_number, "from": row.from_name, "name": member.name},
+        after={
+            "letter_number": row.letter_number,
+            "from": row.from_name,
+            "name": member.name,
+            "dues_paid_to": row.dues_paid_to,
+        },
     )
     session.commit()
     return member

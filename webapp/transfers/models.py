@@ -216,6 +216,7 @@ class IncomingTransfer(TenantScoped, Timestamped, Base):
     from_township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
     from_name: Mapped[str] = mapped_column(String(100))
     member_name: Mapped[str] = mapped_column(String(32))
+    dues_paid_to: Mapped[str] = mapped_column(String(7), default="", server_default=text("''"))
     status: Mapped[IncomingStatus] = mapped_column(
         str_enum(IncomingStatus, 16), default=IncomingStatus.WAITING
     )

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "placement.ended": "结束流入地安排",
     "placement.recorded": "登记流入地记录",
     "inflow.recorded": "为流入党员登记组织生活等记录",
+    "member.viewed_by_inflow": "流入地支部查看手机号与证件状态",
     "transfer.created": "发起组织关系转接",
     "transfer.updated": "修改组织关系转接",
     "transfer.submitted": "提交组织关系转接审批",

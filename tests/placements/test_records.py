@@ -12,6 +12,7 @@ from tenants.context import tenant_context
 from tests.certificates.helpers import issue
 from tests.factories import login
 from tests.placements.helpers import place_across, publish
+from webapp.audit.models import AuditLog
 from webapp.auth.models import Role
 from webapp.certificates.models import Certificate
 from webapp.extensions import db
@@ -66,6 +67,17 @@ def test_the_inflow_branch_records_and_the_home_township_sees_it(app, world):
         done = host.post(url, data={**data, "happened_on": str(TODAY)})
         assert done.status_code == 302, done.get_data(as_text=True)[-2000:]
     assert _count(app, home) == before + 5
+    page = host.get(url).get_data(as_text=True)
+    assert home.member.phone in page and "有效" in page  # phone and certificate state, read at home
+    with app.app_context(), tenant_context(home.township.id):
+        viewed = db.session.scalar(
+            select(func.count(AuditLog.id)).where(
+                AuditLog.action == "member.viewed_by_inflow",
+                AuditLog.entity_id == home.member.id,
+            )
+        )
+        db.session.remove()
+    assert viewed >= 2
     assert _count(app, inflow) == 0  # the records are the home township's rows
     page = sender.get(f"/t/{home.township.slug}/placements/{placement_id}/records")
     text = page.get_data(as_text=True)

@@ -205,3 +205,36 @@ def records_at_home(session: Session, row: InflowMember) -> list[Any]:
     branch sees what was recorded for the member it manages, and nothing else of them)."""
     with tenant_context(row.home_township_id):
         return list(session.scalars(records_of(row.placement_id)))
+
+
+def member_card(
+    session: Session, actor: Any, township: Township, row: InflowMember
+) -> dict[str, str]:
+    """What the inflow branch may know of the member besides the placement: phone and the
+    certificate's state, read at home. The phone is personal data: each view is audited in the
+    home township's log."""
+    with tenant_context(row.home_township_id):
+        placement = session.get(Placement, row.placement_id)
+        member = session.get(Member, placement.member_id)
+        certificate = session.scalar(
+            select(Certificate)
+            .where(Certificate.member_id == member.id)
+            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+        )
+        card = {
+            "phone": member.phone or "",
+            "certificate": f"{certificate.number}（{certificate.status_label}）"
+            if certificate
+            else "没有流动党员证",
+        }
+        record(
+            session,
+            actor,
+            "member.viewed_by_inflow",
+            "member",
+            member.id,
+            tenant_id=row.home_township_id,
+            after={"by": township.name, "shown": ["phone", "certificate"]},
+        )
+        session.commit()
+    return card

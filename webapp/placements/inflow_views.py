@@ -98,6 +98,7 @@ def records(inflow_id: int) -> Any:
     row = get_in_tenant(db.session, InflowMember, inflow_id)
     if not can(current_user, "inflow.manage", row.branch_id):
         abort(404)
+    card = crossing.member_card(db.session, current_user, g.township, row)  # audited, committed
     form = RecordForm()
     if row.status == PlacementStatus.ACTIVE and form.validate_on_submit():
         try:
@@ -116,6 +117,7 @@ def records(inflow_id: int) -> Any:
         name=row.member_name,
         where=row.home_township_name,
         records=crossing.records_at_home(db.session, row),
+        card=card,
         form=form if row.status == PlacementStatus.ACTIVE else None,
         scan=False,
         back=url_for(".index"),

@@ -228,6 +228,7 @@ def records(placement_id: int) -> Any:
         name=member.name,
         where=organisation.name,
         records=db.session.scalars(records_of(placement.id)).all(),
+        card=None,
         form=form if may_add and placement.status == PlacementStatus.ACTIVE else None,
         scan=off_platform,
         back=url_for("members.show", member_id=member.id),

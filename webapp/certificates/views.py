@@ -4,13 +4,13 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from tenants.access import get_in_tenant
 from webapp.args import as_of_arg
-from webapp.audit.services import entity_log, record
+from webapp.audit.services import entity_log
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
@@ -41,7 +41,7 @@ from webapp.extensions import db
 from webapp.inputs import as_id
 from webapp.members.models import Member
 from webapp.pagination import paginate
-from webapp.reports.models import ReportStatus
+from webapp.reports.rendering import audited_pdf
 from webapp.tenancy import township_blueprint
 from webapp.urls import public_base_url
 
@@ -303,23 +303,11 @@ def print_job(print_id: int) -> Any:
 @require("certificate.manage")
 def download(print_id: int) -> Any:
     """The PDF of cards, with an audit entry (cards carry names)."""
-    job = _print_job(print_id)
-    if job.status != ReportStatus.DONE or job.pdf is None:
-        abort(404)
-    record(
-        db.session,
-        current_user,
+    return audited_pdf(
+        _print_job(print_id),
         "certificate.print_downloaded",
         "certificate_print",
-        job.id,
-        tenant_id=job.tenant_id,
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    return Response(
-        job.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=certificates-{job.id}.pdf"},
+        f"certificates-{print_id}.pdf",
     )
 
 

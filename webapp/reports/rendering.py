@@ -1,8 +1,11 @@
-"""Render a PDF job row in a worker: once, even when two deliveries of the task overlap."""
+"""Render a PDF job row in a worker: once, even when two deliveries of the task overlap; and
+hand the finished PDF out, audited."""
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask import Response, abort, request
+from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -10,6 +13,7 @@ from tenants.access import get_in_tenant
 from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record
+from webapp.extensions import db
 from webapp.reports.models import ReportStatus
 
 J = TypeVar("J")
@@ -69,3 +73,25 @@ def mark_pdf_job_failed(session: Session, model: type[J], job_id: int, message: 
     job.status = ReportStatus.FAILED
     job.error = message[:500]
     session.commit()
+
+
+def audited_pdf(job: Any, action: str, entity_type: str, filename: str) -> Response:
+    """A finished job's PDF as a download, with an audit entry (PDFs carry personal data);
+    404 until it is done."""
+    if job.status != ReportStatus.DONE or job.pdf is None:
+        abort(404)
+    record(
+        db.session,
+        current_user,
+        action,
+        entity_type,
+        job.id,
+        tenant_id=job.tenant_id,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return Response(
+        job.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -2,18 +2,18 @@
 
 from typing import Any
 
-from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
-from webapp.audit.services import record
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit
 from webapp.branches.services import branch_options
 from webapp.extensions import db
 from webapp.inputs import as_id
 from webapp.pagination import paginate
-from webapp.reports.models import Report, ReportStatus
+from webapp.reports.models import Report
+from webapp.reports.rendering import audited_pdf
 from webapp.reports.services import do_request_roster, list_reports
 from webapp.tenancy import township_blueprint
 
@@ -70,21 +70,6 @@ def show(report_id: int) -> Any:
 @require("report.request")
 def download(report_id: int) -> Any:
     """The PDF, with an audit entry (rosters carry personal data)."""
-    report = _report_in_reach(report_id)
-    if report.status != ReportStatus.DONE or report.pdf is None:
-        abort(404)
-    record(
-        db.session,
-        current_user,
-        "report.downloaded",
-        "report",
-        report.id,
-        tenant_id=report.tenant_id,
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    return Response(
-        report.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=roster-{report.id}.pdf"},
+    return audited_pdf(
+        _report_in_reach(report_id), "report.downloaded", "report", f"roster-{report_id}.pdf"
     )

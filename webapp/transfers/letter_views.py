@@ -2,18 +2,17 @@
 
 from typing import Any
 
-from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from tenants.access import get_in_tenant
-from webapp.audit.services import record
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit
 from webapp.certificates.pdf import parse_ids
 from webapp.extensions import db
-from webapp.reports.models import ReportStatus
+from webapp.reports.rendering import audited_pdf
 from webapp.tenancy import township_blueprint
 from webapp.transfers.letter_models import LetterMode, LetterPrint
 from webapp.transfers.letters import PAGE_MM, do_request_letters
@@ -75,23 +74,11 @@ def print_job(letter_print_id: int) -> Any:
 @require("transfer.manage")
 def download(letter_print_id: int) -> Any:
     """The PDF of letters, with an audit entry (they carry names and ID numbers)."""
-    job = _job(letter_print_id)
-    if job.status != ReportStatus.DONE or job.pdf is None:
-        abort(404)
-    record(
-        db.session,
-        current_user,
+    return audited_pdf(
+        _job(letter_print_id),
         "transfer.letter_downloaded",
         "transfer_letter_print",
-        job.id,
-        tenant_id=job.tenant_id,
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    return Response(
-        job.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=letters-{job.id}.pdf"},
+        f"letters-{letter_print_id}.pdf",
     )
 
 

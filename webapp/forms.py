@@ -62,6 +62,18 @@ class SafeForm(FlaskForm):
             return field
 
 
+def show_errors(form: Form, errors: dict[str, str]) -> None:
+    """A service's errors next to their fields (once each); one that names no field of the form
+    goes to the form's own errors (form_errors), shown above it."""
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is None:
+            if message not in form.form_errors:
+                form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]
+
+
 class ServiceForm(SafeForm):
     """A form whose values a service validates; the service's errors go next to the fields."""
 
@@ -70,8 +82,5 @@ class ServiceForm(SafeForm):
         return {name: f.data for name, f in self._fields.items() if name != "csrf_token"}
 
     def attach_errors(self, errors: dict[str, str]) -> None:
-        """Show service errors next to their fields (once each)."""
-        for name, message in errors.items():
-            field = self._fields.get(name)
-            if field is not None and message not in field.errors:
-                field.errors = [*field.errors, message]
+        """Show service errors next to their fields (once each); see show_errors."""
+        show_errors(self, errors)

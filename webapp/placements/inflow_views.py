@@ -12,11 +12,12 @@ from tenants.access import get_in_tenant
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.extensions import db
+from webapp.forms import show_errors
 from webapp.pagination import paginate
 from webapp.placements import crossing
 from webapp.placements.forms import ConfirmForm, RecordForm, RefuseForm
 from webapp.placements.models import STATUS_LABELS, InflowMember, PlacementStatus
-from webapp.placements.records import RecordInvalid, attach
+from webapp.placements.records import RecordInvalid
 from webapp.tenancy import township_blueprint
 
 bp = township_blueprint("inflow", __name__, "/inflow")
@@ -107,7 +108,7 @@ def records(inflow_id: int) -> Any:
             )
         except RecordInvalid as exc:
             db.session.rollback()
-            attach(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash(_("已登记，流出地乡镇同时可见"), "success")
             return redirect(url_for(".records", inflow_id=row.id))

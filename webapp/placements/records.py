@@ -166,11 +166,3 @@ def _verified_at_inflow(
     )
     if cert.last_verified_on is None or cert.last_verified_on < row.happened_on:
         cert.last_verified_on = row.happened_on
-
-
-def attach(form: Any, errors: dict[str, str]) -> None:
-    """Show a record's errors next to their fields."""
-    for field, message in errors.items():
-        target = form._fields.get(field)
-        if target is not None:
-            target.errors = [*target.errors, message]

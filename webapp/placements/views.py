@@ -13,12 +13,13 @@ from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.departures.queries import MobileFilters, mobile_members
 from webapp.extensions import db
+from webapp.forms import show_errors
 from webapp.members.models import Member
 from webapp.pagination import paginate
 from webapp.placements import crossing
 from webapp.placements.forms import BulkPlaceForm, EndForm, PlaceForm, RecordForm, ReportInForm
 from webapp.placements.models import STATUS_LABELS, Placement, PlacementStatus
-from webapp.placements.records import RecordInvalid, add_record, attach, records_of
+from webapp.placements.records import RecordInvalid, add_record, records_of
 from webapp.placements.services import (
     PlacementInvalid,
     accepting_organisations,
@@ -45,15 +46,6 @@ def _member(member_id: int, action: str) -> Member:
 def _placement(placement_id: int) -> tuple[Placement, Member]:
     placement = get_in_tenant(db.session, Placement, placement_id)
     return placement, _member(placement.member_id, "placement.manage")
-
-
-def _errors(form: Any, exc: PlacementInvalid) -> None:
-    for field, message in exc.errors.items():
-        target = form._fields.get(field)
-        if target is None:
-            form.form_errors.append(message)
-        else:
-            target.errors = [*target.errors, message]
 
 
 @bp.route("/")
@@ -83,7 +75,7 @@ def create(member_id: int) -> Any:
         try:
             do_place(db.session, current_user, member, form.data)
         except PlacementInvalid as exc:
-            _errors(form, exc)
+            show_errors(form, exc.errors)
         else:
             flash(_("已安排到流入地组织，等待党员报到"), "success")
             return redirect(url_for("members.show", member_id=member.id))
@@ -101,7 +93,7 @@ def report_in(placement_id: int) -> Any:
         try:
             do_report_in(db.session, current_user, placement, form.data)
         except PlacementInvalid as exc:
-            _errors(form, exc)
+            show_errors(form, exc.errors)
         else:
             flash(_("已登记报到"), "success")
             return redirect(url_for("members.show", member_id=member.id))
@@ -121,7 +113,7 @@ def end(placement_id: int) -> Any:
         try:
             do_end(db.session, current_user, placement, form.data)
         except PlacementInvalid as exc:
-            _errors(form, exc)
+            show_errors(form, exc.errors)
         else:
             flash(_("流入地安排已结束"), "success")
             return redirect(url_for("members.show", member_id=member.id))
@@ -218,7 +210,7 @@ def records(placement_id: int) -> Any:
                 db.session.commit()
             except RecordInvalid as exc:
                 db.session.rollback()
-                attach(form, exc.errors)
+                show_errors(form, exc.errors)
             else:
                 flash(_("已登记流入地记录"), "success")
                 return redirect(url_for(".records", placement_id=placement.id))

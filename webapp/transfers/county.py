@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.members.models import Member
 from webapp.transfers.models import (
@@ -21,6 +21,7 @@ def county_queue(session: Session) -> list[tuple[Transfer, Member]]:
     stmt = (
         select(Transfer, Member)
         .join(Member, Member.id == Transfer.member_id)
+        .options(joinedload(Transfer.organisation))
         .where(Transfer.status == TransferStatus.PENDING_COUNTY)
         .order_by(Transfer.submitted_on, Transfer.id)
         .limit(200)

@@ -11,19 +11,24 @@ what keeps a member on exactly one active register whatever the code does.
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenants.context import tenant_context
-from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.auth.models import Role, User
 from webapp.branches.models import Branch
 from webapp.members.models import Member
 from webapp.transfers.handover import close_sending_side, handed_over, new_member
-from webapp.transfers.models import IncomingStatus, IncomingTransfer, Transfer, TransferStatus
+from webapp.transfers.models import (
+    IncomingStatus,
+    IncomingTransfer,
+    Transfer,
+    TransferStatus,
+    compare_and_set,
+)
 
 
 class CrossingRefused(ValueError):
@@ -80,13 +85,7 @@ def complete_at_home(session: Session, actor: Any, transfer: Transfer, today: da
 
 def _claim(session: Session, transfer_id: int, frm: TransferStatus, **values: Any) -> Transfer:
     """Compare-and-set on the sending row; a second accept (or a refuse) finds it moved."""
-    result = session.execute(
-        update(Transfer)
-        .where(Transfer.id == transfer_id, Transfer.status == frm)
-        .values(**values, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not compare_and_set(session, transfer_id, (frm,), **values):
         session.rollback()
         raise CrossingRefused({"status": "该介绍信已被处理（已接收、拒收或撤销），请刷新后查看"})
     transfer = session.get(Transfer, transfer_id)

@@ -9,11 +9,12 @@ one) -> 回执已确认. Side exits: 退回修改 (back for edits), 撤回 (only
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from tenants.db import Base, Timestamped, str_enum
+from tenants.db import Base, Timestamped, str_enum, utcnow
 from tenants.scoping import TenantScoped
 from webapp.directory.models import Organisation
 from webapp.imports.models import EncryptedBlob
@@ -145,6 +146,20 @@ class Transfer(TenantScoped, Timestamped, Base):
             and self.valid_until is not None
             and self.valid_until < today
         )
+
+
+def compare_and_set(
+    session: Session, transfer_id: int, frm: tuple[TransferStatus, ...], **values: Any
+) -> bool:
+    """Move the transfer from one of frm, in the database: False when someone moved it first
+    (two clicks, two approvers, an accept against a refuse), and then nothing changed."""
+    result = session.execute(
+        update(Transfer)
+        .where(Transfer.id == transfer_id, Transfer.status.in_(frm))
+        .values(**values, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 class Approval(TenantScoped, Base):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.members.models import Member
 from webapp.transfers.models import OPEN, Approval, Step, Transfer, TransferStatus
@@ -20,7 +20,11 @@ def list_transfers(
     status: str = "", q: str = "", branch_id: int | None = None, unfinished: bool = False
 ) -> Select[Any]:
     """The township's transfers with their members, newest first."""
-    stmt = select(Transfer, Member).join(Member, Member.id == Transfer.member_id)
+    stmt = (
+        select(Transfer, Member)
+        .join(Member, Member.id == Transfer.member_id)
+        .options(joinedload(Transfer.organisation))  # each row shows it: one query, not N
+    )
     if unfinished:
         stmt = stmt.where(Transfer.status.in_((*OPEN, TransferStatus.RECEIVED)))
     elif status in {s.value for s in TransferStatus}:
@@ -37,6 +41,7 @@ def queue(step: Step, branch_id: int | None = None) -> Select[Any]:
     stmt = (
         select(Transfer, Member)
         .join(Member, Member.id == Transfer.member_id)
+        .options(joinedload(Transfer.organisation))
         .where(Transfer.status == QUEUES[step])
     )
     if branch_id is not None:
@@ -53,6 +58,7 @@ def transfers_of(member_id: int) -> Select[Any]:
     """Every transfer of the member, newest first."""
     return (
         select(Transfer)
+        .options(joinedload(Transfer.organisation))
         .where(Transfer.member_id == member_id)
         .order_by(Transfer.created_at.desc(), Transfer.id.desc())
     )

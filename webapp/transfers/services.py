@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from webapp.transfers.models import (
     Step,
     Transfer,
     TransferStatus,
+    compare_and_set,
 )
 
 DEFAULT_DAYS_IN_CITY = 30
@@ -188,13 +189,7 @@ def move_status(
     session: Session, transfer: Transfer, frm: tuple[TransferStatus, ...], **values: Any
 ) -> None:
     """Compare-and-set: move the row from one of frm, or refuse when someone moved it first."""
-    result = session.execute(
-        update(Transfer)
-        .where(Transfer.id == transfer.id, Transfer.status.in_(frm))
-        .values(**values, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not compare_and_set(session, transfer.id, frm, **values):
         session.rollback()
         raise TransferInvalid({"status": STALE})
     session.refresh(transfer)

@@ -117,7 +117,6 @@ def create(member_id: int) -> Any:
             )
         except TransferInvalid as exc:
             form.attach_errors(exc.errors)
-            form.form_errors.extend(v for k, v in exc.errors.items() if k not in form._fields)
         else:
             flash(_("已保存转接草稿，核对后请提交审批"), "success")
             return redirect(url_for(".show", transfer_id=transfer.id))
@@ -142,7 +141,6 @@ def edit(transfer_id: int) -> Any:
             )
         except TransferInvalid as exc:
             form.attach_errors(exc.errors)
-            form.form_errors.extend(v for k, v in exc.errors.items() if k not in form._fields)
         else:
             flash(_("已保存修改"), "success")
             return redirect(url_for(".show", transfer_id=transfer.id))
@@ -281,7 +279,6 @@ def receipt() -> Any:
                 transfer = receipts.do_record_receipt(db.session, current_user, data, date.today())
             except TransferInvalid as exc:
                 form.attach_errors(exc.errors)
-                form.form_errors.extend(v for k, v in exc.errors.items() if k not in form._fields)
             else:
                 flash(_("已登记回执，该党员已从本镇名册转出"), "success")
                 return redirect(url_for(".show", transfer_id=transfer.id))

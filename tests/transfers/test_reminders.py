@@ -2,7 +2,8 @@
 told to report in, the county coordinator told of a letter left open and of a refusal; each once
 however often beat asks, and nothing once the member is received."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from notifications.models import RecipientKind
 from tenants.context import tenant_context
@@ -14,7 +15,8 @@ from webapp.transfers import crossing
 from webapp.transfers.models import IncomingTransfer, Step, Transfer
 from webapp.transfers.services import do_decide, do_submit
 
-NOW = datetime.now(UTC)
+# noon on TODAY in the townships' zone, so the rules' local today is the helpers' TODAY at any hour
+NOW = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _issued_days_ago(home, receiver, days: int) -> int:

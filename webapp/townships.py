@@ -1,5 +1,6 @@
 """Township and county writes (platform level): create and update, with audit entries."""
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -107,12 +108,33 @@ SETTING_LIMITS = {
 }
 
 
+DATE_SETTINGS = {"started_on": "启用连心日期"}  # stored as ISO dates
+
+
+def _check_date(key: str, value: Any, errors: dict[str, str]) -> Any:
+    """An ISO date for a date setting (None clears it), or an error under key."""
+    if value is None or value == "":
+        return None
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        errors[key] = f"{DATE_SETTINGS[key]}应为日期，如2026-01-01"
+        return None
+    if not date(1990, 1, 1) <= day <= date.today():
+        errors[key] = f"{DATE_SETTINGS[key]}不能晚于今天，也不能早于1990年"
+    return day.isoformat()
+
+
 def do_update_settings(
     session: Session, actor: Any, township: Township, changes: dict[str, Any]
 ) -> Township:
     """Change township settings within their limits; a value out of range is refused with its name."""
-    errors = {}
+    errors: dict[str, str] = {}
+    changes = dict(changes)
     for key, value in changes.items():
+        if key in DATE_SETTINGS:
+            changes[key] = _check_date(key, value, errors)
+            continue
         low, high, label = SETTING_LIMITS[key]
         if not isinstance(value, int) or not low <= value <= high:
             errors[key] = f"{label}应为{low}至{high}之间的整数"

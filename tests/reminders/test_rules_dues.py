@@ -1,32 +1,46 @@
 """Dues arrears on rates and payments recorded through the services: at the threshold -> one
 reminder a month; ten runs -> still one; paying up stops them; settings change the threshold."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import update
 
 from notifications.models import Channel, State
 from tenants.context import tenant_context
 from tests.factories import login, make_member
 from tests.reminders.helpers import NOW, at
 from tests.reminders.test_rules import messages, run, set_rules
-from webapp.dues.services import do_record_payment, do_set_rate
+from webapp.dues.models import DuesRate
+from webapp.dues.services import add_months, do_record_payment, do_set_rate, month_start
 from webapp.extensions import db
 from webapp.members.models import Member, MemberStatus
 
 RULE = "dues.arrears"
 
 
-def payer(app, town, n: int, paid: int, start: date | None = date(2025, 10, 1)) -> Member:
+def payer(
+    app, town, n: int, paid: int, start: date | None = date(2025, 10, 1), entered: bool = True
+) -> Member:
     """A member paying 12.00 a month from start (Oct 2025: six months due by March 2026) who
-    paid the first `paid` months in January."""
+    paid the first `paid` months in January; the rate was entered in its start month unless
+    `entered` is False (then it is entered today, at the test's real date)."""
     township, branch, admin = town
     with app.app_context():
         member = make_member(township, branch, phone=f"1360000{n:04d}")
         if start is not None:
             with tenant_context(township.id):
                 row = db.session.get(Member, member.id)
-                do_set_rate(
+                rate = do_set_rate(
                     db.session, admin, row, {"monthly_amount": "12.00", "start_month": start}
                 )
+                if entered:
+                    when = datetime.combine(start, time(9), tzinfo=UTC)
+                    db.session.execute(
+                        update(DuesRate)
+                        .where(DuesRate.id == rate.id)
+                        .values(created_at=when, updated_at=when)
+                    )
+                    db.session.commit()
                 db.session.remove()
         if paid:
             pay(app, town, member, start, paid, date(2026, 1, 5))
@@ -99,6 +113,19 @@ def test_threshold_and_switching_the_dues_rule_off(app, town) -> None:
     set_rules(app, township, **{RULE: {"enabled": False, "lead_days": 1}})
     assert RULE not in run(app, township, at(date(2026, 4, 1)))
     assert len(messages(app, township, RULE)) == 1
+
+
+def test_a_rate_entered_for_the_past_does_not_text_the_member(app, town) -> None:
+    """A change to the past never notifies by itself: a rate entered today from October 2025
+    counts only the months from today; the member hears once they then fall behind."""
+    township = town[0]
+    member = payer(app, town, 9, paid=0, start=date(2025, 10, 1), entered=False)
+    today = date.today()
+    assert run(app, township, at(today)).get(RULE, 0) == 0
+    assert member.id not in {m.recipient_id for m in messages(app, township, RULE)}
+    later = add_months(month_start(today), 3)
+    assert run(app, township, at(later))[RULE] >= 1  # three months unpaid since it was entered
+    assert member.id in {m.recipient_id for m in messages(app, township, RULE)}
 
 
 def test_settings_page_lists_the_dues_rule(app, client, town) -> None:

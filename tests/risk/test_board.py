@@ -154,7 +154,11 @@ def test_no_contact_unknown_whereabouts_and_managed_by_neither(app: Flask, world
     assert rules.NO_CONTACT not in _reasons(world, fresh)
 
 
-def test_inflow_branch_attendance_or_verification_is_managed(app: Flask, world: World) -> None:
+def test_two_neglects_reads_the_placement_and_the_home_contacts_only(
+    app: Flask, world: World
+) -> None:
+    """两不管: away, not reported in at an inflow organisation, not contacted for the period;
+    attending once at an inflow branch or an inflow verification is no placement."""
     tw = world.a
     by_life, by_check = make_member(tw.township, tw.branch), make_member(tw.township, tw.branch)
     for m in (by_life, by_check):
@@ -175,9 +179,11 @@ def test_inflow_branch_attendance_or_verification_is_managed(app: Flask, world: 
         )
         db.session.get(Certificate, cert).last_verified_on = TODAY - timedelta(days=40)
         db.session.commit()
-    assert rules.NEITHER not in _reasons(world, by_life)
-    assert rules.NEITHER not in _reasons(world, by_check)
+    assert _reasons(world, by_life)[rules.NEITHER] == RED
+    assert _reasons(world, by_check)[rules.NEITHER] == RED
     assert rules.CERT_OVERDUE not in _reasons(world, by_check)
+    contact(by_life, TODAY - timedelta(days=5))
+    assert rules.NEITHER not in _reasons(world, by_life)
 
 
 def _certificate(member, issued: date) -> int:
@@ -305,3 +311,96 @@ def test_a_member_reported_in_at_an_inflow_organisation_is_managed(
     assert rules.NEITHER not in _reasons(world, members["active"])
     assert _reasons(world, members["pending"])[rules.NEITHER] == RED  # not reported in yet
     assert _reasons(world, members["ended"])[rules.NEITHER] == RED  # no longer managed there
+
+
+def _fresh_township(started: date | None):
+    from tests.factories import make_branch, make_county, make_township
+
+    township = make_township(make_county())
+    if started is not None:
+        with tenant_context(township.id):
+            town = db.session.get(Township, township.id)
+            town.settings = {**(town.settings or {}), "started_on": started.isoformat()}
+            db.session.commit()
+    return township, make_branch(township)
+
+
+def _board_of(township) -> dict[int, dict[str, object]]:
+    with tenant_context(township.id):
+        town = db.session.get(Township, township.id)
+        board = compute_board(db.session, TODAY, thresholds_of(town))
+        return {row.member.id: {r.rule: r for r in row.reasons} for row in board.rows}
+
+
+def test_rules_count_from_the_day_the_township_started_using_lianxin(app: Flask) -> None:
+    """Day one: nobody is flagged for the years before the township used Lianxin."""
+    started = TODAY  # the first day
+    township, branch = _fresh_township(started)
+    member = make_member(township, branch)  # joined in 2005, never attended anything recorded
+    away_member = make_member(township, branch)
+    _known_trip(away_member, TODAY - timedelta(days=400))  # left long ago, never contacted
+    with tenant_context(township.id):
+        db.session.add(
+            DuesRate(
+                tenant_id=township.id,
+                member_id=member.id,
+                monthly_amount=10,
+                start_month=add_month_starts(month_start(TODAY), -12),
+            )
+        )
+        db.session.commit()
+    assert _board_of(township) == {}
+    # months later the same silence is a real alarm, counted from the start, saying so
+    later = TODAY - timedelta(days=200)
+    with tenant_context(township.id):
+        town = db.session.get(Township, township.id)
+        town.settings = {**town.settings, "started_on": later.isoformat()}
+        db.session.commit()
+    board = _board_of(township)
+    life = board[member.id][rules.NO_LIFE]
+    assert life.since == later and "启用连心" in life.detail
+    assert life.level == RED
+    assert board[member.id][rules.NO_DUES].since == later
+    contact_reason = board[away_member.id][rules.NO_CONTACT]
+    assert contact_reason.since == later and contact_reason.records_endpoint == "duties.member"
+    assert board[away_member.id][rules.NEITHER].level == RED
+
+
+def test_without_a_start_date_the_first_import_is_the_start(app: Flask) -> None:
+    from webapp.imports.models import ImportJob
+
+    township, branch = _fresh_township(None)
+    member = make_member(township, branch)
+    assert rules.NO_LIFE in _board_of(township)[member.id]  # no start known: since joining
+    with tenant_context(township.id):
+        job = ImportJob(tenant_id=township.id, filename="花名册.xlsx", content=b"x")
+        db.session.add(job)
+        db.session.commit()
+        assert rules.started_on(db.session.get(Township, township.id)) == TODAY
+    assert member.id not in _board_of(township)
+
+
+def test_each_flag_links_to_the_records_it_read(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    tw = world.a
+    member = make_member(tw.township, tw.branch, name="记录链接丁")
+    _attend(member, add_months(TODAY, -7))
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    body = client.get(f"/t/{tw.township.slug}/risk/?q=记录链接丁").get_data(as_text=True)
+    assert "查看记录" in body and f"/t/{tw.township.slug}/activities/" in body
+    assert "起算" in body
+
+
+def test_settings_refuse_a_start_date_in_the_future(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    tw = world.a
+    login(client, tw.users[Role.TOWNSHIP_ADMIN])
+    future = (TODAY + timedelta(days=3)).isoformat()
+    res = client.post(
+        f"/t/{tw.township.slug}/settings", data={"long_term_days": "365", "started_on": future}
+    )
+    assert res.status_code == 422 and "启用连心日期不能晚于今天" in res.get_data(as_text=True)
+    with tenant_context(tw.township.id):
+        assert "started_on" not in (db.session.get(Township, tw.township.id).settings or {})

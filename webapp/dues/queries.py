@@ -23,10 +23,21 @@ class Standing:
     paid: int
     last_paid_on: date | None
     months_since_payment: int | None
+    covered: frozenset[date] = frozenset()
+    month: date | None = None  # the month of as_of
 
     @property
     def arrears(self) -> int:
         return max(0, self.due - self.paid)
+
+    def unpaid_from(self, floor: date | None) -> int:
+        """Unpaid months from floor's month (or the rate's start, if later) to this month: what
+        fell due before floor (before the township used Lianxin, say) is not counted."""
+        if self.rate is None or self.month is None:
+            return 0
+        first = max(self.rate.start_month, month_start(floor)) if floor else self.rate.start_month
+        paid = sum(1 for c in self.covered if first <= c <= self.month)
+        return max(0, months_between(first, self.month) - paid)
 
     @property
     def arrears_amount(self) -> Decimal:
@@ -65,7 +76,7 @@ def standings(
         paid = len({c for c in covered if rate and rate.start_month <= c <= current})
         last = max((p.paid_on for p in mine), default=None)
         since = months_between(last, as_of) - 1 if last else None
-        row = Standing(m, rate, due, paid, last, since)
+        row = Standing(m, rate, due, paid, last, since, frozenset(covered), current)
         if not in_arrears or row.arrears > 0:
             out.append(row)
     return out

@@ -9,6 +9,7 @@ from notifications.models import Channel
 from notifications.templates import MessageTemplate
 from webapp.dues.queries import standings
 from webapp.reminders.rules import Due, Rule, RuleContext, member_recipient, month_period, register
+from webapp.risk.rules import started_on
 
 ARREARS_SMS = (
     "${name}同志：截至${month}，您已有${months}个月的党费未缴纳（共${amount}元）。"
@@ -17,11 +18,19 @@ ARREARS_SMS = (
 
 
 def dues_arrears(session: Session, ctx: RuleContext) -> Iterator[Due]:
-    """Active members whose unpaid months (the current one included) reach lead_days months."""
+    """Active members whose unpaid months (the current one included) reach lead_days months.
+
+    A change to the past never notifies by itself: only months that fell due after the rate was
+    entered (or last changed) and after the township started using Lianxin are counted, so a rate
+    entered today from last year sends nothing until the member then falls behind."""
     threshold = max(1, ctx.lead_days)
     month = f"{ctx.today.year}年{ctx.today.month}月"
+    started = started_on(ctx.township)
     for row in standings(session, ctx.today, in_arrears=True):
-        if row.arrears < threshold:
+        if row.rate is None:
+            continue
+        entered = (row.rate.updated_at or row.rate.created_at).date()
+        if row.unpaid_from(max(entered, started) if started else entered) < threshold:
             continue
         yield Due(
             member_recipient(ctx, row.member),

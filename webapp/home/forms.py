@@ -1,6 +1,6 @@
 """Township settings form."""
 
-from wtforms import IntegerField, SelectField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from webapp.forms import SafeForm
@@ -24,6 +24,12 @@ class SettingsForm(SafeForm):
             NumberRange(1, 24, "流动党员证验证间隔月数应为1至24之间的整数"),
         ],
         description="从上次验证（或发证）日期起，经过这么多个月应再次验证；默认6个月（每半年一次）",
+    )
+    started_on = DateField(
+        "启用连心日期",
+        validators=[Optional()],
+        description="本镇开始使用连心的日期。预警名单不把此前没有录入的记录算作“未参加”“未联系”"
+        "“欠缴”；不填则取第一次导入花名册的日期",
     )
     risk_warn_months = IntegerField(
         "预警提醒（月）",

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from webapp.home.forms import SettingsForm
 from webapp.members.models import Member
 from webapp.risk.rules import DEFAULTS as RISK_SETTINGS
 from webapp.risk.rules import setting as risk_setting
+from webapp.risk.rules import started_on
 from webapp.tenancy import township_blueprint
 from webapp.townships import TownshipError, do_update_settings
 from webapp.transfers.services import TRANSFER_SETTINGS, setting
@@ -75,10 +76,13 @@ def settings() -> Any:
             **{k: risk_setting(g.township, k) for k in RISK_SETTINGS},
             **{k: setting(g.township, k, d) for k, d in TRANSFER_SETTINGS.items()},
             "require_second_factor": int(bool((g.township.settings or {}).get(SECOND_FACTOR))),
+            "started_on": started_on(g.township),
         }
     )
     if form.validate_on_submit():
         changes = {"long_term_days": form.long_term_days.data}
+        if "started_on" in request.form:  # an empty date clears it: the first import counts
+            changes["started_on"] = form.started_on.data
         if form.certificate_verify_months.data is not None:
             changes["certificate_verify_months"] = form.certificate_verify_months.data
         for key in (

@@ -6,14 +6,13 @@ small query over the township in scope, joined in Python, because a member may m
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.activities.models import Activity, Attendance, AttendanceMode
-from webapp.certificates.models import Certificate, Verification, VerificationSide
 from webapp.certificates.queries import DueFilters, due_certificates
 from webapp.departures.census import ON_REGISTER, mobile_rows
 from webapp.dues.queries import standings
@@ -26,11 +25,22 @@ from webapp.risk.rules import RED, WARNING, Thresholds
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a member is on the board: the rule, how serious, and the facts behind it."""
+    """Why a member is on the board: the rule, how serious, the facts behind it, the day it counts
+    from, and the page of the records it read (endpoint, arguments)."""
 
     rule: str
     level: str
     detail: str
+    since: date | None = None
+    records: tuple[str, tuple[tuple[str, int], ...]] | None = None
+
+    @property
+    def records_endpoint(self) -> str:
+        return self.records[0] if self.records else ""
+
+    @property
+    def records_args(self) -> dict[str, int]:
+        return dict(self.records[1]) if self.records else {}
 
     @property
     def label(self) -> str:
@@ -60,7 +70,13 @@ class RiskRow:
             "branch_id": self.member.branch_id,
             "level": self.level,
             "reasons": [
-                {"rule": r.rule, "level": r.level, "detail": r.detail} for r in self.reasons
+                {
+                    "rule": r.rule,
+                    "level": r.level,
+                    "detail": r.detail,
+                    "since": r.since.isoformat() if r.since else None,
+                }
+                for r in self.reasons
             ],
         }
 
@@ -112,43 +128,71 @@ def _latest(stmt: Any, session: Session) -> dict[int, date]:
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 
-def _last_attended(mode: AttendanceMode | None, today: date) -> Any:
+def _last_attended(session: Session, today: date) -> dict[int, tuple[date, int]]:
+    """Member -> (day, activity id) of the latest organisational life they took part in."""
     stmt = (
-        select(Attendance.member_id, func.max(Activity.held_on))
+        select(Attendance.member_id, Activity.held_on, Activity.id)
         .join(Activity, Activity.id == Attendance.activity_id)
-        .where(Activity.cancelled_at.is_(None), Activity.held_on <= today)
-        .group_by(Attendance.member_id)
+        .where(
+            Activity.cancelled_at.is_(None),
+            Activity.held_on <= today,
+            Attendance.mode != AttendanceMode.ABSENT,
+        )
+        .order_by(Activity.held_on, Activity.id)
     )
-    if mode is None:
-        return stmt.where(Attendance.mode != AttendanceMode.ABSENT)
-    return stmt.where(Attendance.mode == mode)
+    return {member_id: (day, activity_id) for member_id, day, activity_id in session.execute(stmt)}
+
+
+def _member_args(member_id: int) -> tuple[tuple[str, int], ...]:
+    return (("member_id", member_id),)
+
+
+def _baseline(own: date, started: date | None) -> tuple[date, bool]:
+    """The later of a member's own reference day and the township's start; True when the start."""
+    if started is not None and started > own:
+        return started, True
+    return own, False
 
 
 def _life_and_dues(
     session: Session, members: list[Member], t: Thresholds, today: date, branch_id: int | None
 ) -> dict[int, list[Reason]]:
     found: dict[int, list[Reason]] = {}
-    attended = _latest(_last_attended(None, today), session)
+    attended = _last_attended(session, today)
     for m in members:
         last = attended.get(m.id)
-        months = full_months(last or m.join_date, today)
+        since, started = _baseline(last[0] if last else m.join_date, t.started_on)
+        months = full_months(since, today)
         level = _level(months, t)
         if level:
-            since = (
-                f"最近一次参加组织生活是{last}"
-                if last
-                else f"入党（{m.join_date}）以来没有参加记录"
-            )
+            if started:
+                why = f"本镇启用连心（{since}）以来没有参加记录"
+            elif last:
+                why = f"最近一次参加组织生活是{since}"
+            else:
+                why = f"入党（{since}）以来没有参加记录"
+            records = ("activities.show", (("activity_id", last[1]),)) if last else None
             found.setdefault(m.id, []).append(
-                Reason(rules.NO_LIFE, level, f"{since}，已{months}个月")
+                Reason(rules.NO_LIFE, level, f"{why}，已{months}个月", since, records)
             )
     ids = {m.id for m in members}
     for s in standings(session, today, branch_id=branch_id):
-        level = _level(s.arrears, t) if s.rate is not None and s.member.id in ids else None
+        if s.rate is None or s.member.id not in ids:
+            continue
+        unpaid = s.unpaid_from(t.started_on)
+        level = _level(unpaid, t)
         if level:
             last = f"，最近一次交纳在{s.last_paid_on}" if s.last_paid_on else "，从未交纳"
+            amount = s.rate.monthly_amount * unpaid
+            first, _ = _baseline(s.rate.start_month, t.started_on)
             found.setdefault(s.member.id, []).append(
-                Reason(rules.NO_DUES, level, f"欠缴{s.arrears}个月（{s.arrears_amount}元）{last}")
+                Reason(
+                    rules.NO_DUES,
+                    level,
+                    f"欠缴{unpaid}个月（{amount}元）{last}",
+                    first,
+                    ("dues.member", _member_args(s.member.id)),
+                )
             )
     return found
 
@@ -164,14 +208,6 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
         .group_by(Contact.member_id),
         session,
     )
-    inflow_life = _latest(_last_attended(AttendanceMode.INFLOW, today), session)
-    inflow_check = _latest(
-        select(Certificate.member_id, func.max(Verification.verified_on))
-        .join(Certificate, Certificate.id == Verification.certificate_id)
-        .where(Verification.side == VerificationSide.INFLOW, Verification.verified_on <= today)
-        .group_by(Certificate.member_id),
-        session,
-    )
     placed = set(
         session.scalars(
             select(Placement.member_id).where(
@@ -180,27 +216,41 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
             )
         )
     )  # reported in at an inflow organisation and not ended: managed there
-    quarter_ago = today - timedelta(days=91)
     for member_id, (departed, category) in away.items():
         reasons = found.setdefault(member_id, [])
         last = contacted.get(member_id)
-        since = max(last or departed, departed)  # a contact before this trip does not count
-        if (today - since).days > t.contact_days:
-            days = (today - since).days
-            where = f"最近一次联系在{last}" if since == last else f"{departed}外出以来从未联系"
-            reasons.append(Reason(rules.NO_CONTACT, WARNING, f"{where}，已{days}天"))
+        own = max(last or departed, departed)  # a contact before this trip does not count
+        since, started = _baseline(own, t.started_on)
+        days = (today - since).days
+        contacts = ("duties.member", _member_args(member_id))
+        if days > t.contact_days:
+            if started:
+                where = f"本镇启用连心（{since}）以来没有联系记录"
+            elif last is not None and since == last:
+                where = f"最近一次联系在{last}"
+            else:
+                where = f"{departed}外出以来从未联系"
+            reasons.append(
+                Reason(rules.NO_CONTACT, WARNING, f"{where}，已{days}天", since, contacts)
+            )
+            if member_id not in placed:
+                reasons.append(
+                    Reason(
+                        rules.NEITHER,
+                        RED,
+                        f"未在流入地组织报到，流出地支部也已{days}天没有联系",
+                        since,
+                        contacts,
+                    )
+                )
         if category is None:
-            reasons.append(Reason(rules.UNKNOWN, RED, f"{departed}外出，未登记去向"))
-        managed_in = member_id in placed or any(
-            d >= departed for d in (inflow_life.get(member_id), inflow_check.get(member_id)) if d
-        )
-        visited = last is not None and last > quarter_ago
-        if not managed_in and not visited:
             reasons.append(
                 Reason(
-                    rules.NEITHER,
+                    rules.UNKNOWN,
                     RED,
-                    "未在流入地组织报到，也没有流入地参加活动或验证的记录，近三个月也没有联系",
+                    f"{departed}外出，未登记去向",
+                    departed,
+                    ("departures.move", _member_args(member_id)),
                 )
             )
     return found
@@ -210,8 +260,12 @@ def _certificates(session: Session, t: Thresholds, today: date) -> dict[int, lis
     found: dict[int, list[Reason]] = {}
     stmt = due_certificates(DueFilters(as_of=today, months=t.verify_months, state="overdue"))
     for cert, _member in session.execute(stmt):
-        detail = f"证号{cert.number}，应于{cert.due_on(t.verify_months)}验证"
-        found.setdefault(cert.member_id, []).append(Reason(rules.CERT_OVERDUE, WARNING, detail))
+        due = cert.due_on(t.verify_months)
+        detail = f"证号{cert.number}，应于{due}验证"
+        records = ("certificates.show", (("certificate_id", cert.id),))
+        found.setdefault(cert.member_id, []).append(
+            Reason(rules.CERT_OVERDUE, WARNING, detail, due, records)
+        )
     return found
 
 

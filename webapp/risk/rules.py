@@ -1,7 +1,10 @@
 """The at-risk rules: names, plain-Chinese explanations, and their township-set thresholds."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from sqlalchemy import func, inspect, select
 
 NO_LIFE = "no_life"
 NO_DUES = "no_dues"
@@ -41,6 +44,24 @@ class Thresholds:
     red_months: int = DEFAULTS["risk_red_months"]
     contact_days: int = DEFAULTS["risk_contact_days"]
     verify_months: int = 6
+    started_on: date | None = None  # records before the township used Lianxin are not known
+
+
+def started_on(township: Any) -> date | None:
+    """The day the township started using Lianxin: its 启用日期 setting, else the day of its
+    first roster import, else None (the records count in full)."""
+    raw = (township.settings or {}).get("started_on")
+    if raw:
+        return date.fromisoformat(str(raw))
+    from webapp.imports.models import ImportJob
+
+    session = inspect(township).session
+    if session is None:
+        return None
+    first = session.scalar(
+        select(func.min(ImportJob.created_at)).where(ImportJob.tenant_id == township.id)
+    )
+    return first.date() if first else None
 
 
 def setting(township: Any, key: str) -> int:
@@ -57,25 +78,31 @@ def thresholds_of(township: Any) -> Thresholds:
         red_months=setting(township, "risk_red_months"),
         contact_days=setting(township, "risk_contact_days"),
         verify_months=verify_months(township),
+        started_on=started_on(township),
     )
 
 
 def explanations(t: Thresholds) -> dict[str, str]:
     """Each rule in plain Chinese, with the township's current numbers."""
+    since = (
+        f"没有更早记录的，从本镇启用连心之日（{t.started_on}）算起。"
+        if t.started_on
+        else "没有更早记录的，从入党（或外出）之日算起。"
+    )
     return {
         NO_LIFE: (
             f"党章规定：党员无正当理由，连续六个月不参加党的组织生活，就被认为是自行脱党。"
             f"党员最近一次参加组织生活（本支部现场、流入地支部或线上）距今满{t.warn_months}个月"
-            f"提醒，满{t.red_months}个月红色预警；从未参加的，从入党之日算起。"
+            f"提醒，满{t.red_months}个月红色预警。{since}"
         ),
         NO_DUES: (
             f"同样依据党章“连续六个月不交纳党费”的规定：已设定月缴额的党员，"
             f"欠缴月数满{t.warn_months}个月提醒，满{t.red_months}个月红色预警。"
-            f"预交了党费的不算欠缴；未设定月缴额的党员不参与此项。"
+            f"预交了党费的不算欠缴；未设定月缴额的党员不参与此项；启用连心之前的月份不计欠缴。"
         ),
         NO_CONTACT: (
             f"目前在外的流动党员，最近一次联系记录（电话、微信、视频、走访、书信均可）"
-            f"距今超过{t.contact_days}天；本次外出以来从未联系的，从外出之日算起。"
+            f"距今超过{t.contact_days}天；本次外出以来从未联系的，从外出之日算起。{since}"
         ),
         CERT_OVERDUE: (
             f"有效的流动党员证，自上次验证（或发证）起满{t.verify_months}个月仍未验证。"
@@ -83,9 +110,7 @@ def explanations(t: Thresholds) -> dict[str, str]:
         UNKNOWN: "目前在外、但没有登记去向（目的地）的流动党员：必须找到，不能从统计中漏掉。",
         NEITHER: (
             "目前在外的流动党员，没有在流入地组织报到（流入地管理中“已流入”的安排），"
-            "本次外出以来也没有在流入地支部参加组织生活或由流入地支部验证流动党员证的记录"
-            "（即没有流入地组织在管理），"
-            "并且最近三个月内流出地支部也没有任何联系记录：两头都没人管。"
+            f"并且流出地支部超过{t.contact_days}天没有任何联系记录：两头都没人管。{since}"
         ),
     }
 

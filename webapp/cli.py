@@ -1,9 +1,7 @@
 """The `lianxin` command: run everything, or one part; migrations; demo data; accounts and tokens."""
 
 import os
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -17,6 +15,7 @@ from tenants.models import CoordinatorAssignment, County, Township
 from webapp import create_app
 from webapp.auth.models import Role, User
 from webapp.extensions import db
+from webapp.runlog import celery_log_options
 
 
 def _app() -> Flask:
@@ -266,15 +265,19 @@ def web(host: str, port: int) -> None:
 
 @main.command()
 @click.option("--concurrency", default=2, type=int)
-def worker(concurrency: int) -> None:
+@click.option(
+    "--quiet", is_flag=True, help="No banner, warnings and errors only (as `run` starts it)."
+)
+def worker(concurrency: int, quiet: bool) -> None:
     """A Celery worker."""
     app = _app()
     _embedded_redis(app)
-    celery_app = app.extensions["celery"]
-    celery_app.worker_main(
+    options, level = celery_log_options(quiet)
+    app.extensions["celery"].start(
         [
+            *options,
             "worker",
-            "--loglevel=INFO",
+            f"--loglevel={level}",
             f"--concurrency={concurrency}",
             "-Q",
             app.config["CELERY_QUEUE"],
@@ -285,50 +288,28 @@ def worker(concurrency: int) -> None:
 
 
 @main.command()
-def beat() -> None:
+@click.option(
+    "--quiet", is_flag=True, help="No banner, warnings and errors only (as `run` starts it)."
+)
+def beat(quiet: bool) -> None:
     """Celery beat, the scheduler."""
     app = _app()
     _embedded_redis(app)
     schedule = Path(app.instance_path) / "celerybeat-schedule"
-    app.extensions["celery"].start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    options, level = celery_log_options(quiet)
+    app.extensions["celery"].start(
+        [*options, "beat", f"--loglevel={level}", f"--schedule={schedule}"]
+    )
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def run(host: str, port: int) -> None:
-    """Migrate, load demo data on first run, then web + worker + beat until Ctrl-C."""
-    from webapp.demo import DEMO_LOGINS
+    """Migrate, load demo data on first run, then web + worker + beat until Ctrl-C (exit 0)."""
+    from webapp.runner import run_everything
 
-    app = _app()
-    redis_proc = _embedded_redis(app)
-    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
-    exe = [sys.executable, "-m", "webapp.cli"]
-    subprocess.run([*exe, "demo", "--if-empty", "--quiet"], check=True)
-    children = [subprocess.Popen([*exe, "worker"]), subprocess.Popen([*exe, "beat"])]
-    click.secho(f"\n  连心 Lianxin is running: http://{host}:{port}/", fg="green", bold=True)
-    click.echo(f"  demo logins (password {DEMO_LOGINS[0][2]}):")
-    for username, label, _ in DEMO_LOGINS:
-        click.echo(f"    {username:<14} {label}")
-    click.echo("  Ctrl-C stops web, worker and beat.\n")
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
-    finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
+    run_everything(host, port)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,13 @@ def _alive(socket: Path) -> bool:
         return False
 
 
-def ensure_embedded_redis(instance: Path) -> subprocess.Popen[bytes] | None:
-    """Start the embedded Redis unless one already answers; returns the process we started."""
+def ensure_embedded_redis(
+    instance: Path, own_session: bool = False
+) -> subprocess.Popen[bytes] | None:
+    """Start the embedded Redis unless one already answers; returns the process we started.
+
+    own_session keeps Ctrl-C at the terminal from reaching it: the caller stops it, after the
+    workers that use it (`lianxin run`)."""
     socket = embedded_redis_socket(instance)
     if _alive(socket):
         return None
@@ -47,6 +52,7 @@ def ensure_embedded_redis(instance: Path) -> subprocess.Popen[bytes] | None:
             "no",
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=own_session,
     )
     for _ in range(100):
         if _alive(socket):

@@ -89,6 +89,22 @@ def _get(path: str, good: int = 200) -> Probe:
     return probe
 
 
+COUNTY_PAGES = (
+    "/county/",
+    "/county/census/export",
+    "/county/placements/export",
+    "/county/scorecards/export",
+)
+
+
+def _county_pages(
+    c: FlaskClient, w: World, branch: Any, member: Any, token: str
+) -> tuple[int, bool]:
+    """The picker and every 导出Excel: all answer, or none does (the first answer that differs)."""
+    codes = [c.get(url).status_code for url in COUNTY_PAGES]
+    return next((code for code in codes if code != codes[0]), codes[0]), set(codes) == {200}
+
+
 def _create_branch(
     c: FlaskClient, w: World, branch: Any, member: Any, token: str
 ) -> tuple[int, bool]:
@@ -278,7 +294,7 @@ PROBES: dict[str, Probe] = {
     "roster.export": _get("/t/{slug}/imports/export?branch={branch}"),
     "audit.view": _get("/t/{slug}/audit/"),
     "report.request": _request_report,
-    "county.view": _get("/county/"),
+    "county.view": _county_pages,
     "token.manage": _get("/account/tokens"),
     "township.manage": _create_township,
     "reminder.log": _get("/t/{slug}/reminders/"),

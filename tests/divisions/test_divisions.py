@@ -81,6 +81,8 @@ def test_municipality_names_and_chongqing_counties() -> None:
     assert full_name("310112") == "上海市闵行区"
     assert full_name("310100") == "上海市"
     assert prefecture_of("310112").code == "310100"
+    assert prefecture_of("310000").code == "310100"  # 上海 alone: its one prefecture
+    assert prefecture_of("500000").code == "500100"
     assert get("500229").name == "城口县"  # GB/T 2260 files it under 500200 县
     assert get("500229").prefecture_code == "500100"
     assert get("500200") is None

@@ -1,24 +1,27 @@
 """/county: the coordinator's townships — picker, the census summed over them with drill-down, and
-their placements at inflow organisations."""
+their placements at inflow organisations; those pages and the county scorecards as workbooks."""
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from tenants.context import reading_context
 from tenants.models import Township
-from webapp.args import as_of_arg
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
 from webapp.branches.models import Branch
+from webapp.county import exports
+from webapp.departures.forms import census_date
 from webapp.departures.models import FLOW_LABELS
 from webapp.departures.rollup import county_census
+from webapp.duties.periods import PeriodInvalid
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.placements.services import OVERDUE_DAYS, county_flows
+from webapp.risk.scorecards import span_of
 
 bp = Blueprint("county", __name__, url_prefix="/county")
 
@@ -44,12 +47,34 @@ def townships() -> Any:
 @bp.route("/census/")
 @require("county.view")
 def census() -> Any:
-    """县级汇总: the census summed over the assigned townships, one row per township."""
+    """县级汇总: the census summed over the assigned townships, one row per township; a bad or
+    future date is named on the date field (422), over today's figures."""
     towns = accessible_townships(db.session, current_user)
+    today = date.today()
+    as_of, date_problem = census_date(request.args.get("as_of"), today)
     with reading_context([t.id for t in towns]):
-        result = county_census(db.session, towns, as_of_arg())
+        result = county_census(db.session, towns, as_of)
     slugs = {t.id: t.slug for t in towns}
-    return render_template("county/census.html", c=result, labels=FLOW_LABELS, slugs=slugs)
+    page = render_template(
+        "county/census.html",
+        c=result,
+        labels=FLOW_LABELS,
+        slugs=slugs,
+        today=today,
+        date_problem=date_problem,
+    )
+    return page, 422 if date_problem else 200
+
+
+def _placement_flows(towns: list[Township], today: date) -> tuple[dict[str, Any], dict[int, str]]:
+    """county_flows over the townships, and the names of the townships keeping each organisation."""
+    with reading_context([t.id for t in towns]):
+        flows = county_flows(db.session, [t.id for t in towns], today)
+    owners = {org["owner"] for org in flows["organisations"]}
+    names = {t.id: t.name for t in towns} | {
+        o.id: o.name for o in db.session.scalars(select(Township).where(Township.id.in_(owners)))
+    }
+    return flows, names
 
 
 @bp.route("/placements/")
@@ -57,16 +82,7 @@ def census() -> Any:
 def placements() -> Any:
     """流入地管理汇总: placements of the overseen townships and the organisations taking them in."""
     towns = accessible_townships(db.session, current_user)
-    with reading_context([t.id for t in towns]):
-        flows = county_flows(db.session, [t.id for t in towns], date.today())
-    names = {t.id: t.name for t in towns} | {
-        o.id: o.name
-        for o in db.session.scalars(
-            select(Township).where(
-                Township.id.in_({org["owner"] for org in flows["organisations"]})
-            )
-        )
-    }
+    flows, names = _placement_flows(towns, date.today())
     return render_template(
         "county/placements.html",
         towns=towns,
@@ -74,3 +90,75 @@ def placements() -> Any:
         names=names,
         overdue_days=OVERDUE_DAYS,
     )
+
+
+def _title(towns: list[Township], page: str, detail: str, today: date) -> str:
+    return f"{exports.county_label(towns)} {page}（{detail}，导出于 {today.isoformat()}）"
+
+
+@bp.route("/census/export")
+@require("county.view")
+def census_export() -> Any:
+    """县级汇总 as a workbook, for the page's 统计日期 (a bad date: back to the page, which says why)."""
+    towns = accessible_townships(db.session, current_user)
+    today = date.today()
+    as_of, date_problem = census_date(request.args.get("as_of"), today)
+    if date_problem:
+        return redirect(url_for(".census", as_of=request.args.get("as_of", "")[:20]))
+    with reading_context([t.id for t in towns]):
+        result = county_census(db.session, towns, as_of)
+    title = _title(towns, "流动党员县级汇总", f"统计日期 {as_of.isoformat()}", today)
+    content = exports.workbook_bytes(title, [exports.census_sheet(result)])
+    exports.audit_export(
+        db.session,
+        current_user,
+        "county.census_exported",
+        towns,
+        {"as_of": as_of.isoformat()},
+        request.remote_addr,
+    )
+    return exports.xlsx_response(content, f"county-census-{as_of:%Y%m%d}.xlsx")
+
+
+@bp.route("/placements/export")
+@require("county.view")
+def placements_export() -> Any:
+    """流入地管理汇总 as a workbook: the townships, and every organisation taking members in."""
+    towns = accessible_townships(db.session, current_user)
+    today = date.today()
+    flows, names = _placement_flows(towns, today)
+    title = _title(towns, "流入地管理汇总", f"截至 {today.isoformat()}", today)
+    content = exports.workbook_bytes(title, exports.placement_sheets(towns, flows, names))
+    exports.audit_export(
+        db.session,
+        current_user,
+        "county.placements_exported",
+        towns,
+        {"as_of": today.isoformat()},
+        request.remote_addr,
+    )
+    return exports.xlsx_response(content, f"county-placements-{today:%Y%m%d}.xlsx")
+
+
+@bp.route("/scorecards/export")
+@require("county.view")
+def scorecards_export() -> Any:
+    """县级目标考核 as a workbook, for the page's 期间 (?period=, this quarter by default)."""
+    towns = accessible_townships(db.session, current_user)
+    today = date.today()
+    try:
+        span = span_of(request.args.get("period"), today)
+    except PeriodInvalid as exc:
+        abort(400, description=str(exc))
+    rows = exports.scorecard_rows(db.session, towns, span, today)
+    title = _title(towns, "县级目标考核", f"期间 {span.label}", today)
+    content = exports.workbook_bytes(title, [exports.scorecard_sheet(rows)])
+    exports.audit_export(
+        db.session,
+        current_user,
+        "county.scorecards_exported",
+        towns,
+        {"period": span.key},
+        request.remote_addr,
+    )
+    return exports.xlsx_response(content, f"county-scorecards-{span.key}.xlsx")

@@ -1,4 +1,7 @@
-"""Departure, move and return forms: they parse types; the services decide what is valid."""
+"""Departure, move and return forms: they parse types; the services decide what is valid.
+Also the census date (?as_of=), read with a message for the page's date field."""
+
+from datetime import date
 
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -8,7 +11,9 @@ from webapp.forms import ServiceForm
 
 class _StintFields(ServiceForm):
     address = StringField(
-        "去向地址", description="如：浙江省杭州市萧山区某街道某号；留空并勾选“去向不明”表示不知去向"
+        "去向地址",
+        description="如：浙江省杭州市萧山区某街道某号；只知道省或市时填到省市即可（如：广东深圳）；"
+        "留空并勾选“去向不明”表示不知去向",
     )
     whereabouts_unknown = BooleanField("去向不明")
     occupation = StringField("从事职业")
@@ -40,3 +45,25 @@ class ReturnForm(ServiceForm):
 
     returned_on = DateField("返回日期", validators=[InputRequired("请填写返回日期")])
     notes = TextAreaField("返回情况说明")
+
+
+EARLIEST_CENSUS_DATE = date(
+    1921, 7, 1
+)  # no member joined before; and long-term cut-offs stay dates
+
+
+def census_date(raw: str | None, today: date) -> tuple[date, str | None]:
+    """The census date asked for (today when blank), or today and a message naming the field
+    when the text is not a date or the date is still to come."""
+    text = (raw or "").strip()
+    if not text:
+        return today, None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return today, f"统计日期格式应为 YYYY-MM-DD（如 {today.isoformat()}），下面是今天的统计"
+    if day > today:
+        return today, f"统计日期不能晚于今天（{today.isoformat()}），下面是今天的统计"
+    if day < EARLIEST_CENSUS_DATE:
+        return today, "统计日期不能早于1921年7月1日，下面是今天的统计"
+    return day, None

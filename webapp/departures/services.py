@@ -36,8 +36,18 @@ def _check_day(errors: dict[str, str], field: str, value: Any, label: str) -> No
         errors[field] = f"{label}不能晚于今天"
 
 
+def _address_problem(problem: str) -> str:
+    """The parser's message, naming the 去向地址 field it is about."""
+    return "去向" + problem if problem.startswith("地址") else "去向地址中" + problem
+
+
 def destination_fields(home_code: str, address: str) -> tuple[dict[str, Any], str | None]:
-    """Division code, province, prefecture and flow category of an address, or a problem."""
+    """Division code, province, prefecture and flow category of an address, or a problem.
+
+    The place is kept at the level the address names: a district, or only a city (广东深圳) or a
+    province (广东). It is classified as far as that level allows (广东深圳 from 新昌 is 跨省);
+    a city or province that holds the home county cannot be, and counts as 去向不明.
+    """
     empty = {
         "destination_code": None,
         "destination_province": None,
@@ -47,8 +57,8 @@ def destination_fields(home_code: str, address: str) -> tuple[dict[str, Any], st
     if not address.strip():
         return empty, None
     parsed = divisions.parse_address(address)
-    if parsed.problem or parsed.code is None:
-        return empty, parsed.problem or "无法识别该地址，请填写省、市、区县"
+    if parsed.code is None:
+        return empty, _address_problem(parsed.problem or "地址无法识别，请填写省、市、区县")
     category = divisions.flow_category(home_code, parsed.code)
     province = divisions.province_of(parsed.code)
     prefecture = divisions.prefecture_of(parsed.code)

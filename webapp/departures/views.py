@@ -1,6 +1,7 @@
 """Departure pages: register, move, return; the mobile member list; the census with its charts."""
 
 import io
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from webapp.branches.services import branch_options
 from webapp.departures import charts
 from webapp.departures.census import Census, compute_census
 from webapp.departures.census import long_term_days as township_long_term_days
-from webapp.departures.forms import DepartureForm, MoveForm, ReturnForm
+from webapp.departures.forms import DepartureForm, MoveForm, ReturnForm, census_date
 from webapp.departures.models import FLOW_LABELS
 from webapp.departures.queries import SORTS, MobileFilters, mobile_members
 from webapp.departures.services import (
@@ -165,7 +166,7 @@ def _csv(census: Census) -> Response:
     name = f"census-{g.township.slug}-{census.as_of.isoformat()}.csv"
     return Response(
         body,
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # Flask adds "; charset=utf-8" to text/ types itself
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
 
@@ -173,15 +174,21 @@ def _csv(census: Census) -> Response:
 @bp.route("/census/")
 @require("census.view")
 def census() -> Any:
-    """流动党员统计 as of any date: table, charts, CSV."""
-    result = compute_census(db.session, as_of_arg(), long_term_days())
-    if request.args.get("format") == "csv":
+    """流动党员统计 as of any date: table, charts, CSV. A bad or future date is named on the
+    page's date field (422), over today's figures."""
+    today = date.today()
+    as_of, date_problem = census_date(request.args.get("as_of"), today)
+    result = compute_census(db.session, as_of, long_term_days())
+    if request.args.get("format") == "csv" and not date_problem:
         return _csv(result)
-    return render_template(
+    page = render_template(
         "departures/census.html",
         c=result,
         labels=FLOW_LABELS,
         pie=charts.category_pie(result),
         bars=charts.destination_bars(result),
         long_term_days=long_term_days(),
+        today=today,
+        date_problem=date_problem,
     )
+    return page, 422 if date_problem else 200

@@ -113,9 +113,14 @@ def province_of(code: str | None) -> Division | None:
 
 
 def prefecture_of(code: str | None) -> Division | None:
-    """The prefecture(-equivalent) containing this code; None for provinces and unknown codes."""
+    """The prefecture(-equivalent) containing this code; None for provinces and unknown codes,
+    except a municipality, whose one prefecture-equivalent (上海市 310100) stands for all of it."""
     d = get(code)
-    if d is None or d.prefecture_code is None:
+    if d is None:
+        return None
+    if d.code in MUNICIPALITIES:
+        return registry().by_code.get(d.code[:2] + "0100")
+    if d.prefecture_code is None:
         return None
     return registry().by_code.get(d.prefecture_code)
 

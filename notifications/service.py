@@ -173,6 +173,25 @@ def queued_count(session: Session, rules: Iterable[str]) -> int:
     return session.scalar(select(func.count(Message.id)).where(Message.rule.in_(list(rules)))) or 0
 
 
+def rows_for(
+    session: Session, tenant_id: int, notices: Sequence[Notice], now: datetime
+) -> list[dict[str, Any]]:
+    """The message rows notices would become (channel chosen, text rendered); nothing written."""
+    prefs = preferences_of(session, [n.recipient.key for n in notices])
+    return [_row(n, tenant_id, prefs.get(n.recipient.key), now) for n in notices]
+
+
+def existing_keys(session: Session, rules: Iterable[str]) -> set[tuple[Any, ...]]:
+    """The unique keys (rule, recipient kind and id, period, channel) already in the outbox."""
+    stmt = select(*(getattr(Message, c) for c in UNIQUE)).where(Message.rule.in_(list(rules)))
+    return {tuple(row) for row in session.execute(stmt)}
+
+
+def row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's unique key, comparable with existing_keys()."""
+    return tuple(row[c] for c in UNIQUE)
+
+
 def notify(
     session: Session, tenant_id: int, notices: Sequence[Notice], now: datetime | None = None
 ) -> int:
@@ -181,8 +200,7 @@ def notify(
     if not notices:
         return 0
     now = now or utcnow()
-    prefs = preferences_of(session, [n.recipient.key for n in notices])
-    rows = [_row(n, tenant_id, prefs.get(n.recipient.key), now) for n in notices]
+    rows = rows_for(session, tenant_id, notices, now)
     for notice in notices:
         phone = notice.recipient.phone
         if phone and not PHONE_RE.match(phone) and Channel.SMS in notice.channels:

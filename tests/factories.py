@@ -50,11 +50,20 @@ def make_county() -> County:
     return county
 
 
-def make_township(county: County, name: str | None = None) -> Township:
+def make_township(county: County, name: str | None = None, reminders_on: bool = True) -> Township:
+    """A township; its reminder rules are on (as after an officer's preview) unless reminders_on
+    is False (a township as it starts: every rule off)."""
+    from webapp.reminders.rules import load_rules
+
+    rules = {key: {"enabled": True} for key in load_rules()} if reminders_on else {}
     with system_context_unsafe():
         slug = f"t-{uid()}"
         township = Township(
-            county_id=county.id, name=name or f"镇{slug}", slug=slug, division_code="330624"
+            county_id=county.id,
+            name=name or f"镇{slug}",
+            slug=slug,
+            division_code="330624",
+            settings={"reminders": {"rules": rules}} if rules else {},
         )
         db.session.add(township)
         db.session.commit()

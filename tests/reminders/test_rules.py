@@ -203,6 +203,7 @@ def test_a_townships_wording_is_used(app, town) -> None:
             row = db.session.get(Township, township.id)
             row.settings = {
                 "reminders": {
+                    **row.settings["reminders"],
                     "templates": {
                         "departure.overdue": {
                             "sms": {"subject": "", "body": "${name}，请回电支部。"}

@@ -21,14 +21,17 @@ from notifications.templates import (
     check_sms,
     parse_sms_params,
 )
+from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.auth.models import User
 from webapp.idnumber import mask_phone
 from webapp.jobs import enqueue_after_commit
 from webapp.members.models import Member
+from webapp.reminders.catch_up import FROM_NOW, PACED, hold_backlog, parse_choice
 from webapp.reminders.engine import DISPATCH_TASK
 from webapp.reminders.rules import load_rules
+from webapp.reminders.settings import rule_setting
 
 
 class ReminderInvalid(ValueError):
@@ -60,8 +63,12 @@ def do_update_settings(
     township: Township,
     data: Mapping[str, Any],
     maxima: Mapping[str, int],
+    catch_up: Mapping[str, tuple[str, Any]] | None = None,
 ) -> Township:
-    """Rules on/off with their lead time; quiet hours, caps and the SMS signature."""
+    """Rules on/off with their lead time; quiet hours, caps and the SMS signature.
+
+    A rule switched on holds its backlog as the officer chose in catch_up (rule key -> (mode,
+    per day); by default nothing already due is sent), in the same transaction."""
     errors: dict[str, str] = {}
     rules_in = data.get("rules") or {}
     rules_out: dict[str, dict[str, Any]] = {}
@@ -91,6 +98,19 @@ def do_update_settings(
         errors["sign_name"] = "短信签名不能超过12个字符"
     if errors:
         raise ReminderInvalid(errors)
+    switched_on = [k for k, v in rules_out.items() if v["enabled"] and not _is_on(township, k)]
+    choices = {
+        k: parse_choice(errors, k, *(catch_up or {}).get(k, (FROM_NOW, 0))) for k in switched_on
+    }
+    if errors:
+        raise ReminderInvalid(errors)
+    now = utcnow()
+    for key, value in rules_out.items():
+        old = ((township.settings or {}).get("reminders") or {}).get("rules", {}).get(key) or {}
+        if key in switched_on:
+            value["since"] = now.isoformat(timespec="seconds")
+        elif value["enabled"] and old.get("since"):
+            value["since"] = old["since"]
     before = {k: (township.settings or {}).get(k) for k in ("reminders", "notifications")}
     reminders = dict((township.settings or {}).get("reminders") or {})
     reminders["rules"] = rules_out
@@ -109,8 +129,25 @@ def do_update_settings(
         before=before,
         after=after,
     )
+    for key, (mode, per_day) in choices.items():
+        held = hold_backlog(session, township, load_rules()[key], mode, per_day, now)
+        record(
+            session,
+            actor,
+            "reminders.rule_enabled",
+            "township",
+            township.id,
+            tenant_id=township.id,
+            after={"rule": key, "catch_up": mode, "per_day": per_day, "backlog": held},
+        )
     session.commit()
+    if any(mode == PACED for mode, _ in choices.values()):
+        enqueue_after_commit(session, DISPATCH_TASK, township.id)
     return township
+
+
+def _is_on(township: Township, key: str) -> bool:
+    return rule_setting(township, load_rules()[key]).enabled
 
 
 def _rule(key: str) -> Any:

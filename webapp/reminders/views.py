@@ -17,11 +17,13 @@ from notifications.models import (
 from notifications.queries import LogFilters, delivery_log, rules_in_log, stats
 from notifications.service import preferences_of
 from tenants.access import get_for_write, get_in_tenant
+from tenants.db import utcnow
 from webapp.auth.decorators import require
 from webapp.auth.permissions import can
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.pagination import paginate
+from webapp.reminders.catch_up import CATCH_UP_LABELS, PER_DAY_RANGE, calendar, preview
 from webapp.reminders.engine import rule_choices, rule_label
 from webapp.reminders.forms import DeliveryForm, PreferenceForm, SmsTemplateForm, TemplateForm
 from webapp.reminders.receipts import callback_urls, do_rotate_secret, shared_callback_urls
@@ -134,13 +136,23 @@ def settings() -> Any:
             "sms_per_number_daily": delivery.max_per_number,
             "sms_per_township_daily": delivery.max_per_township,
         }
+        switching = _switching_on(data["rules"])
+        confirmed = request.form.get("confirmed") == "1"
+        if switching and not confirmed and form.validate():
+            return _confirm_page(switching, data["rules"], {})
+        choices = {
+            r.key: (request.form.get(f"catch_up_{r.key}"), request.form.get(f"per_day_{r.key}"))
+            for r in switching
+        }
         try:
             if not form.validate():
                 raise ReminderInvalid({})
-            do_update_settings(db.session, current_user, g.township, data, maxima)
+            do_update_settings(db.session, current_user, g.township, data, maxima, choices)
         except ReminderInvalid as exc:
             db.session.rollback()
             errors = exc.errors
+            if switching and any(k.startswith(("catch_up_", "per_day_")) for k in errors):
+                return _confirm_page(switching, data["rules"], errors)
             form.attach_errors(errors)
         else:
             flash("提醒设置已保存", "success")
@@ -159,6 +171,55 @@ def settings() -> Any:
         receipts=receipts,
         shared_receipts=shared,
     ), status
+
+
+def _switching_on(rules_in: dict[str, dict[str, Any]]) -> list[Any]:
+    """The rules this submission turns on that are off now."""
+    return [
+        rule
+        for key, rule in load_rules().items()
+        if rules_in[key]["enabled"] and not rule_setting(g.township, rule).enabled
+    ]
+
+
+def _lead(rule: Any, given: Any) -> int:
+    low, high = rule.lead_range
+    try:
+        return min(high, max(low, int(given)))
+    except (TypeError, ValueError):
+        return int(rule.lead_days)
+
+
+def _confirm_page(switching: list[Any], rules_in: dict[str, Any], errors: dict[str, str]) -> Any:
+    """开启提醒前确认: who would get what now, how the backlog goes, what follows this week."""
+    now = utcnow()
+    previews = [
+        preview(db.session, g.township, rule, _lead(rule, rules_in[rule.key]["lead_days"]), now)
+        for rule in switching
+    ]
+    skip = {"csrf_token", "confirmed"}
+    fields = [
+        (k, v)
+        for k, v in request.form.items(multi=True)
+        if k not in skip and not k.startswith(("catch_up_", "per_day_"))
+    ]
+    return render_template(
+        "reminders/confirm_rules.html",
+        previews=previews,
+        fields=fields,
+        errors=errors,
+        modes=CATCH_UP_LABELS,
+        channel_labels=CHANNEL_LABELS,
+        per_day_range=PER_DAY_RANGE,
+    ), (422 if errors else 200)
+
+
+@bp.route("/calendar")
+@require("reminder.log")
+def week() -> Any:
+    """未来7天提醒日历: what the switched-on rules will send each day, if nothing changes."""
+    days = calendar(db.session, g.township, utcnow())
+    return render_template("reminders/calendar.html", days=days)
 
 
 @bp.route("/settings/receipts", methods=["POST"])

@@ -32,6 +32,8 @@ Adding a rule (certificates, contact duties/三个一, dues, transfers, evaluati
 3. Test it as tests/reminders/test_rules.py does: due now -> one message; run ten times -> still one.
 
 Each township switches rules on and off and sets their lead time (settings["reminders"]["rules"]);
+every rule starts off, and switching one on previews what would go out and holds the backlog
+(webapp.reminders.catch_up);
 its officers may reword a rule's messages, using only the placeholders the rule declares.
 """
 
@@ -98,7 +100,7 @@ class Rule:
     urgent: bool = False
     essential: bool = False
     channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.INAPP)
-    enabled_by_default: bool = True
+    enabled_by_default: bool = False  # a new township starts with every rule off
 
 
 RULES: dict[str, Rule] = {}

@@ -226,3 +226,15 @@ def test_finding_27_attendance_rows_posted_without_a_form_refuse_nul(app, client
     )
     assert response.status_code == 422
     assert "说明不能包含空字符（NUL）" in response.get_data(as_text=True)
+
+
+def test_ancient_as_of_dates_are_refused_not_overflowed(client, world) -> None:
+    login(client, world.a.users[Role.TOWNSHIP_ADMIN])
+    slug = world.a.township.slug
+    for url in (
+        f"/t/{slug}/mobile/?as_of=0001-01-01&long_term=1",
+        f"/t/{slug}/certificates/due?as_of=0001-01-01",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "统计日期不能早于1921-07-01" in response.get_data(as_text=True)

@@ -5,6 +5,9 @@ from datetime import date
 from flask import abort, request
 
 
+EARLIEST = date(1921, 7, 1)  # nothing on a party register is older; earlier dates overflow
+
+
 def as_of_arg() -> date:
     """?as_of=YYYY-MM-DD, today by default; 400 with a Chinese message for a bad or future date."""
     raw = request.args.get("as_of", "")
@@ -14,4 +17,6 @@ def as_of_arg() -> date:
         abort(400, description="日期格式应为 YYYY-MM-DD")
     if day > date.today():
         abort(400, description="统计日期不能晚于今天")
+    if day < EARLIEST:
+        abort(400, description=f"统计日期不能早于{EARLIEST}")
     return day

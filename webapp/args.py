@@ -4,7 +4,6 @@ from datetime import date
 
 from flask import abort, request
 
-
 EARLIEST = date(1921, 7, 1)  # nothing on a party register is older; earlier dates overflow
 
 

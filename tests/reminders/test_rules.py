@@ -208,7 +208,7 @@ def test_a_townships_wording_is_used(app, town) -> None:
                         "departure.overdue": {
                             "sms": {"subject": "", "body": "${name}，请回电支部。"}
                         }
-                    }
+                    },
                 }
             }
             db.session.commit()

@@ -108,16 +108,23 @@ def census_export() -> Any:
     with reading_context([t.id for t in towns]):
         result = county_census(db.session, towns, as_of)
     title = _title(towns, "流动党员县级汇总", f"统计日期 {as_of.isoformat()}", today)
-    content = exports.workbook_bytes(title, [exports.census_sheet(result)])
-    exports.audit_export(
-        db.session,
-        current_user,
-        "county.census_exported",
+    return _download(
         towns,
+        title,
+        [exports.census_sheet(result)],
+        "county.census_exported",
         {"as_of": as_of.isoformat()},
-        request.remote_addr,
+        f"county-census-{as_of:%Y%m%d}.xlsx",
     )
-    return exports.xlsx_response(content, f"county-census-{as_of:%Y%m%d}.xlsx")
+
+
+def _download(
+    towns: list[Any], title: str, sheets: Any, action: str, details: dict[str, Any], name: str
+) -> Any:
+    """The workbook of sheets under title, audited as action in every township covered."""
+    content = exports.workbook_bytes(title, sheets)
+    exports.audit_export(db.session, current_user, action, towns, details, request.remote_addr)
+    return exports.xlsx_response(content, name)
 
 
 @bp.route("/placements/export")
@@ -128,16 +135,14 @@ def placements_export() -> Any:
     today = date.today()
     flows, names = _placement_flows(towns, today)
     title = _title(towns, "流入地管理汇总", f"截至 {today.isoformat()}", today)
-    content = exports.workbook_bytes(title, exports.placement_sheets(towns, flows, names))
-    exports.audit_export(
-        db.session,
-        current_user,
-        "county.placements_exported",
+    return _download(
         towns,
+        title,
+        exports.placement_sheets(towns, flows, names),
+        "county.placements_exported",
         {"as_of": today.isoformat()},
-        request.remote_addr,
+        f"county-placements-{today:%Y%m%d}.xlsx",
     )
-    return exports.xlsx_response(content, f"county-placements-{today:%Y%m%d}.xlsx")
 
 
 @bp.route("/scorecards/export")
@@ -152,13 +157,11 @@ def scorecards_export() -> Any:
         abort(400, description=str(exc))
     rows = exports.scorecard_rows(db.session, towns, span, today)
     title = _title(towns, "县级目标考核", f"期间 {span.label}", today)
-    content = exports.workbook_bytes(title, [exports.scorecard_sheet(rows)])
-    exports.audit_export(
-        db.session,
-        current_user,
-        "county.scorecards_exported",
+    return _download(
         towns,
+        title,
+        [exports.scorecard_sheet(rows)],
+        "county.scorecards_exported",
         {"period": span.key},
-        request.remote_addr,
+        f"county-scorecards-{span.key}.xlsx",
     )
-    return exports.xlsx_response(content, f"county-scorecards-{span.key}.xlsx")

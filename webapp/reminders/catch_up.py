@@ -64,36 +64,45 @@ class Preview:
         return -(-self.count // max(1, per_day))
 
 
-def _ctx(session: Session, township: Township, lead: int, now: datetime) -> RuleContext:
-    today = now.astimezone(zone(township.timezone)).date()
-    return RuleContext(township, today, now, lead, member_inboxes(session, township))
+@dataclass(frozen=True)
+class _Asking:
+    """One township asked as on several moments: its members' inboxes read once."""
+
+    session: Session
+    township: Township
+    inboxes: dict[int, bool]
+    seen: set[Any]
+
+    def new_rows(self, rule: Rule, lead: int, now: datetime) -> list[dict[str, Any]]:
+        """Rows rule would add at now that are neither in the outbox nor seen (and adds them)."""
+        today = now.astimezone(zone(self.township.timezone)).date()
+        ctx = RuleContext(self.township, today, now, lead, self.inboxes)
+        notices = notices_for(self.session, self.township, rule, ctx)
+        fresh = []
+        for row in rows_for(self.session, self.township.id, notices, now):
+            if row_key(row) not in self.seen:
+                self.seen.add(row_key(row))
+                fresh.append(row)
+        return fresh
+
+
+def _asking(session: Session, township: Township, rules: list[Rule]) -> _Asking:
+    seen = existing_keys(session, [r.key for r in rules])
+    return _Asking(session, township, member_inboxes(session, township), seen)
 
 
 def _local(township: Township, day: date) -> datetime:
     return datetime.combine(day, SEND_AT, tzinfo=zone(township.timezone))
 
 
-def _new_rows(
-    session: Session, township: Township, rule: Rule, lead: int, now: datetime, seen: set[Any]
-) -> list[dict[str, Any]]:
-    """Rows the rule would add at now that are neither in the outbox nor in seen (and adds them)."""
-    notices = notices_for(session, township, rule, _ctx(session, township, lead, now))
-    fresh = []
-    for row in rows_for(session, township.id, notices, now):
-        if row_key(row) not in seen:
-            seen.add(row_key(row))
-            fresh.append(row)
-    return fresh
-
-
 def preview(session: Session, township: Township, rule: Rule, lead: int, now: datetime) -> Preview:
     """Who would get what if rule were switched on at now with lead days; nothing is written."""
-    seen = existing_keys(session, [rule.key])
-    result = Preview(rule, _new_rows(session, township, rule, lead, now, seen))
+    asking = _asking(session, township, [rule])
+    result = Preview(rule, asking.new_rows(rule, lead, now))
     today = now.astimezone(zone(township.timezone)).date()
     for offset in range(1, 8):
         day = today + timedelta(days=offset)
-        new = _new_rows(session, township, rule, lead, _local(township, day), seen)
+        new = asking.new_rows(rule, lead, _local(township, day))
         result.days.append((day, len(new)))
     return result
 
@@ -104,7 +113,7 @@ def hold_backlog(
     """Write the rule's backlog at now to the outbox, held (FROM_NOW) or paced per_day a day
     (PACED), in the caller's transaction; how many rows. The rule's own runs then skip them."""
     lead = rule_setting(township, rule).lead_days
-    rows = _new_rows(session, township, rule, lead, now, existing_keys(session, [rule.key]))
+    rows = _asking(session, township, [rule]).new_rows(rule, lead, now)
     for index, row in enumerate(rows):
         if mode == PACED:
             row["next_attempt_at"] = now + timedelta(days=index // max(1, per_day))
@@ -135,16 +144,13 @@ def calendar(
     today = now.astimezone(zone(township.timezone)).date()
     result = [CalendarDay(today + timedelta(days=i)) for i in range(days)]
     enabled = [r for r in load_rules().values() if rule_setting(township, r).enabled]
-    seen = existing_keys(session, [r.key for r in enabled])
+    asking = _asking(session, township, enabled)
     labels = {r.key: r.label for r in load_rules().values()}
     for entry in result:
         moment = now if entry.day == today else _local(township, entry.day)
         for rule in enabled:
             lead = rule_setting(township, rule).lead_days
-            count = sum(
-                r["state"] == State.QUEUED
-                for r in _new_rows(session, township, rule, lead, moment, seen)
-            )
+            count = sum(r["state"] == State.QUEUED for r in asking.new_rows(rule, lead, moment))
             if count:
                 entry.counts[rule.label] = entry.counts.get(rule.label, 0) + count
     end = _local(township, today + timedelta(days=days))

@@ -25,14 +25,19 @@ class RuleSetting:
     lead_days: int
 
 
+def clamped_lead(rule: Rule, given: Any) -> int:
+    """given as a lead time within the rule's range; the rule's default when it is no number."""
+    low, high = rule.lead_range
+    try:
+        return min(high, max(low, int(given)))
+    except (TypeError, ValueError):
+        return rule.lead_days
+
+
 def rule_setting(township: Township, rule: Rule) -> RuleSetting:
     """The township's choice for rule, or the rule's defaults."""
     own = (_section(township, "reminders").get("rules") or {}).get(rule.key) or {}
-    low, high = rule.lead_range
-    try:
-        lead = min(high, max(low, int(own.get("lead_days", rule.lead_days))))
-    except (TypeError, ValueError):
-        lead = rule.lead_days
+    lead = clamped_lead(rule, own.get("lead_days", rule.lead_days))
     return RuleSetting(bool(own.get("enabled", rule.enabled_by_default)), lead)
 
 

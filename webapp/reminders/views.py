@@ -38,6 +38,7 @@ from webapp.reminders.services import (
     do_update_settings,
 )
 from webapp.reminders.settings import (
+    clamped_lead,
     delivery_settings,
     is_reworded,
     rule_setting,
@@ -182,19 +183,13 @@ def _switching_on(rules_in: dict[str, dict[str, Any]]) -> list[Any]:
     ]
 
 
-def _lead(rule: Any, given: Any) -> int:
-    low, high = rule.lead_range
-    try:
-        return min(high, max(low, int(given)))
-    except (TypeError, ValueError):
-        return int(rule.lead_days)
-
-
 def _confirm_page(switching: list[Any], rules_in: dict[str, Any], errors: dict[str, str]) -> Any:
     """开启提醒前确认: who would get what now, how the backlog goes, what follows this week."""
     now = utcnow()
     previews = [
-        preview(db.session, g.township, rule, _lead(rule, rules_in[rule.key]["lead_days"]), now)
+        preview(
+            db.session, g.township, rule, clamped_lead(rule, rules_in[rule.key]["lead_days"]), now
+        )
         for rule in switching
     ]
     skip = {"csrf_token", "confirmed"}

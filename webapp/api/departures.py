@@ -74,6 +74,10 @@ class ReturnIn(Schema):
 
     returned_on = fields.Date(required=True, error_messages=CHINESE)
     notes = Multiline(load_default="")
+    certificate = fields.String(
+        load_default=None,
+        metadata={"description": "持有效流动党员证时必填：return 交回 / keep 暂不交回"},
+    )
 
 
 class StintOut(Schema):

@@ -24,6 +24,7 @@ from webapp.api.life_schemas import (
     ActivityPage,
     AttendanceIn,
     AttendanceOut,
+    BulkRateIn,
     ContributionArgs,
     ContributionIn,
     ContributionOut,
@@ -54,7 +55,12 @@ from webapp.contributions.services import (
 )
 from webapp.dues.models import DuesPayment
 from webapp.dues.queries import payments_of, standings
-from webapp.dues.services import do_delete_payment, do_record_payment, do_set_rate
+from webapp.dues.services import (
+    do_delete_payment,
+    do_record_payment,
+    do_set_bulk_rates,
+    do_set_rate,
+)
 from webapp.extensions import db
 from webapp.members.models import Member
 
@@ -201,6 +207,18 @@ class Dues(MethodView):
             "items": [_standing_dict(s) for s in rows[first : first + args["per_page"]]],
             "meta": {"page": args["page"], "per_page": args["per_page"], "total": len(rows)},
         }
+
+
+@blp.route("/dues/rates")
+class BulkRates(MethodView):
+    """批量设定月缴党费."""
+
+    @blp.arguments(BulkRateIn)
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Set one monthly amount for every member listed; all or nothing."""
+        members = [_member(i, "dues.manage") for i in sorted(set(data["member_ids"]))]
+        _call(do_set_bulk_rates, members, data)
+        return {"updated": len(members)}
 
 
 @blp.route("/members/<int:member_id>/dues")

@@ -98,6 +98,14 @@ class RateIn(Schema):
     start_month = fields.Date(required=True, error_messages=CHINESE)
 
 
+class BulkRateIn(RateIn):
+    """One monthly amount for many members of the township (at most 500 at a time)."""
+
+    member_ids = fields.List(
+        fields.Integer(error_messages=CHINESE), required=True, error_messages=CHINESE
+    )
+
+
 class PaymentIn(Schema):
     """A dues payment; branch_id defaults to the member's own branch."""
 

@@ -138,8 +138,13 @@ class Certificate(TenantScoped, Timestamped, Base):
         return day > self.expires_on
 
     def due_on(self, months: int = DEFAULT_VERIFY_MONTHS) -> date:
-        """When the next half-yearly verification falls due."""
-        return add_months(self.last_verified_on or self.issued_on, months)
+        """When the next half-yearly verification falls due: never after the card expires,
+        because a card past its validity is renewed (换证), not verified."""
+        return min(add_months(self.last_verified_on or self.issued_on, months), self.expires_on)
+
+    def due_is_expiry(self, months: int = DEFAULT_VERIFY_MONTHS) -> bool:
+        """The next check is the expiry itself: what falls due is a renewal."""
+        return self.due_on(months) == self.expires_on
 
     def holder_branch_ids(self) -> set[int]:
         """The outflow branch and, when there is one, the inflow branch: both see the card."""

@@ -68,6 +68,13 @@ def verification_base() -> Any:
     return func.coalesce(Certificate.last_verified_on, Certificate.issued_on)
 
 
+def _due_by(day: date, months: int) -> Any:
+    """Certificate.due_on(months) <= day, as SQL: the base is old enough, or the card expires."""
+    return or_(
+        verification_base() <= latest_base_due_by(day, months), Certificate.expires_on <= day
+    )
+
+
 def due_certificates(f: DueFilters) -> Select[Any]:
     """(Certificate, Member) rows of valid certificates in the chosen state, most overdue first."""
     base = verification_base()
@@ -76,14 +83,14 @@ def due_certificates(f: DueFilters) -> Select[Any]:
         .join(Member, Member.id == Certificate.member_id)
         .where(Certificate.status == CertificateStatus.VALID)
     )
-    overdue_cut = latest_base_due_by(f.as_of - timedelta(days=1), f.months)
-    window_cut = latest_base_due_by(f.as_of + timedelta(days=f.window_days), f.months)
+    overdue = _due_by(f.as_of - timedelta(days=1), f.months)
+    in_window = _due_by(f.as_of + timedelta(days=f.window_days), f.months)
     if f.state == "overdue":
-        stmt = stmt.where(base <= overdue_cut)
+        stmt = stmt.where(overdue)
     elif f.state == "upcoming":
-        stmt = stmt.where(base > overdue_cut, base <= window_cut)
+        stmt = stmt.where(~overdue, in_window)
     else:
-        stmt = stmt.where(base <= window_cut)
+        stmt = stmt.where(in_window)
     if f.limit_branch is not None:
         stmt = stmt.where(_holders(f.limit_branch))
     if f.branch_id is not None:

@@ -32,12 +32,11 @@ def _holder_values(ctx: RuleContext, cert: Certificate, member: Member) -> dict[
 
 def _due_rows(session: Session, filters: DueFilters) -> Iterator[tuple[Certificate, Member, date]]:
     """Valid certificates of members on the register in the state asked for, with the due date;
-    a card that expires before its verification falls due is left to the expiry reminder."""
+    a card that expires by the time its verification falls due is left to the expiry reminder."""
     stmt = due_certificates(filters).where(Member.status.in_(ON_REGISTER))
     for cert, member in session.execute(stmt):
-        due = cert.due_on(filters.months)
-        if not cert.expired_on(due):
-            yield cert, member, due
+        if not cert.due_is_expiry(filters.months):
+            yield cert, member, cert.due_on(filters.months)
 
 
 def verification_due(session: Session, ctx: RuleContext) -> Iterator[Due]:

@@ -3,9 +3,10 @@ Also the census date (?as_of=), read with a message for the page's date field.""
 
 from datetime import date
 
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from webapp.certificates.returns import CHOICES as CARD_CHOICES
 from webapp.forms import ServiceForm
 
 
@@ -44,6 +45,12 @@ class ReturnForm(ServiceForm):
     """返回登记."""
 
     returned_on = DateField("返回日期", validators=[InputRequired("请填写返回日期")])
+    certificate = RadioField(
+        "流动党员证",
+        choices=list(CARD_CHOICES.items()),
+        validators=[Optional()],
+        validate_choice=False,
+    )
     notes = TextAreaField("返回情况说明")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tenants.models import Township
 from webapp import divisions
 from webapp.audit.services import record, snapshot
+from webapp.certificates import returns as card
 from webapp.departures.models import Departure, FlowCategory, Whereabouts
 from webapp.departures.queries import current_departure
 from webapp.members.models import Member
@@ -236,6 +237,9 @@ def do_return(session: Session, actor: Any, member: Member, data: dict[str, Any]
     ):
         errors["returned_on"] = "返回日期不能早于外出日期或最近一次去向变更日期"
     notes = (data.get("notes") or "").strip()
+    problem = card.choice_problem(session, member, data.get(card.FIELD))
+    if problem:
+        errors[card.FIELD] = problem
     if errors:
         raise DepartureInvalid(errors)
     trip.returned_on = returned
@@ -253,5 +257,6 @@ def do_return(session: Session, actor: Any, member: Member, data: dict[str, Any]
         after={"returned_on": returned.isoformat(), "notes": notes},
     )
     end_on_return(session, actor, member, returned)
+    card.settle_on_return(session, actor, member, returned, data.get(card.FIELD))
     session.commit()
     return trip

@@ -12,6 +12,7 @@ from webapp.args import as_of_arg
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
+from webapp.certificates.queries import valid_certificate
 from webapp.departures import charts
 from webapp.departures.census import Census, compute_census
 from webapp.departures.census import long_term_days as township_long_term_days
@@ -47,7 +48,7 @@ def _member_for(member_id: int, action: str) -> Member:
     return member
 
 
-def _handle(form: Any, member: Member, service: Any, done: str, template: str) -> Any:
+def _handle(form: Any, member: Member, service: Any, done: str, template: str, **extra: Any) -> Any:
     if form.is_submitted():
         parsed = form.validate()
         try:
@@ -62,7 +63,7 @@ def _handle(form: Any, member: Member, service: Any, done: str, template: str) -
             return redirect(url_for("members.show", member_id=member.id))
     status = 422 if form.errors else 200
     trip = current_departure(db.session, member)
-    return render_template(template, form=form, member=member, trip=trip), status
+    return render_template(template, form=form, member=member, trip=trip, **extra), status
 
 
 @bp.route("/members/<int:member_id>/departure/new", methods=["GET", "POST"])
@@ -107,6 +108,7 @@ def return_home(member_id: int) -> Any:
         lambda data: do_return(db.session, current_user, member, data),
         "返回登记已保存",
         "departures/return.html",
+        card=valid_certificate(db.session, member.id),
     )
 
 

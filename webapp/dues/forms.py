@@ -23,3 +23,7 @@ class PaymentForm(ServiceForm):
     paid_on = DateField("缴纳日期", validators=[InputRequired("请填写缴纳日期")])
     branch_id = SelectField("缴纳地点（支部）", validate_choice=False)
     receipt_note = StringField("收据说明")
+
+
+class BulkRateForm(RateForm):
+    """批量设定月缴党费: the members come from the page's ticks or its filters."""

@@ -16,6 +16,7 @@ from webapp.inputs import as_id
 from webapp.members.models import Member
 
 MAX_AMOUNT = Decimal("99999999.99")
+MAX_BULK = 500
 
 
 def month_start(day: date) -> date:
@@ -59,12 +60,7 @@ def rate_of(session: Session, member_id: int) -> DuesRate | None:
     return session.scalar(select(DuesRate).where(DuesRate.member_id == member_id))
 
 
-def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> DuesRate:
-    """Set (or change) the member's monthly amount and the month dues are counted from.
-
-    A first amount set by someone else at the same moment trips the one-rate-per-member key;
-    this one is then saved over it, as if it had come a moment later.
-    """
+def _rate_fields(data: dict[str, Any]) -> tuple[Decimal, date]:
     errors: dict[str, str] = {}
     amount = parse_amount(data.get("monthly_amount"), "monthly_amount", "月缴党费", errors)
     start = data.get("start_month")
@@ -72,12 +68,43 @@ def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, An
         errors["start_month"] = "请填写起缴月份"
     if errors or amount is None or not isinstance(start, date):
         raise LifeInvalid(errors)
+    return amount, month_start(start)
+
+
+def do_set_rate(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> DuesRate:
+    """Set (or change) the member's monthly amount and the month dues are counted from."""
+    amount, start = _rate_fields(data)
+    return do_set_rates(session, actor, [member], amount, start)[0]
+
+
+def do_set_bulk_rates(
+    session: Session, actor: Any, members: list[Member], data: dict[str, Any]
+) -> list[DuesRate]:
+    """批量设定: one amount and start month for every member chosen; all or nothing."""
+    amount, start = _rate_fields(data)
+    if not members:
+        raise LifeInvalid({"member_ids": "请勾选要设定月缴党费的党员"})
+    if len(members) > MAX_BULK:
+        raise LifeInvalid({"member_ids": f"一次最多设定{MAX_BULK}名党员，请按支部分批设定"})
+    return do_set_rates(session, actor, members, amount, start)
+
+
+def do_set_rates(
+    session: Session, actor: Any, members: list[Member], amount: Decimal, start: date
+) -> list[DuesRate]:
+    """Save the amount for each member, audited each, in one commit.
+
+    A first amount set by someone else at the same moment trips the one-rate-per-member key;
+    this one is then saved over it, as if it had come a moment later.
+    """
     for _attempt in range(3):
         try:
-            return _save_rate(session, actor, member, amount, month_start(start))
+            rates = [_save_rate(session, actor, m, amount, start) for m in members]
+            session.commit()
+            return rates
         except IntegrityError:
             session.rollback()
-            if rate_of(session, member.id) is None:
+            if all(rate_of(session, m.id) is None for m in members):
                 raise  # not the other clerk's rate: some other fault
     raise LifeInvalid({"monthly_amount": "月缴党费刚被他人修改，请刷新页面后重试"})
 
@@ -105,7 +132,6 @@ def _save_rate(
         before=before,
         after={"monthly_amount": str(amount), "start_month": str(start)},
     )
-    session.commit()
     return rate
 
 
@@ -152,6 +178,8 @@ def do_record_payment(
         errors["receipt_note"] = "收据说明不能超过200个字符"
     if "first_month" not in errors and "months" not in errors:
         _check_overlap(session, member, month_start(first), months, errors)
+    if amount is not None and "months" not in errors:
+        _check_amount(session, member, months, amount, errors)
     if errors:
         raise LifeInvalid(errors)
     first = month_start(first)
@@ -192,6 +220,21 @@ def do_record_payment(
             raise LifeInvalid(errors) from None
         raise
     return payment
+
+
+def _check_amount(
+    session: Session, member: Member, months: int, amount: Decimal, errors: dict[str, str]
+) -> None:
+    """An error under amount when it is not months × the member's monthly amount."""
+    rate = rate_of(session, member.id)
+    if rate is None:
+        return
+    expected = rate.monthly_amount * months
+    if amount != expected:
+        errors["amount"] = (
+            f"金额应为{months}个月×{rate.monthly_amount}元={expected}元；"
+            "如月缴标准已调整，请先修改月缴党费"
+        )
 
 
 def _check_overlap(

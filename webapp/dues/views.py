@@ -11,10 +11,16 @@ from webapp.activities.services import LifeInvalid
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
-from webapp.dues.forms import PaymentForm, RateForm
+from webapp.dues.forms import BulkRateForm, PaymentForm, RateForm
 from webapp.dues.models import DuesPayment
 from webapp.dues.queries import payments_of, standings
-from webapp.dues.services import do_delete_payment, do_record_payment, do_set_rate, rate_of
+from webapp.dues.services import (
+    do_delete_payment,
+    do_record_payment,
+    do_set_bulk_rates,
+    do_set_rate,
+    rate_of,
+)
 from webapp.extensions import db
 from webapp.inputs import as_id
 from webapp.members.models import Member
@@ -31,15 +37,15 @@ def _member(member_id: int, action: str = "member.view") -> Member:
     return member
 
 
-@bp.route("/")
-@require("member.view")
-def index() -> Any:
-    """Every member's dues standing, filtered by branch, name and arrears."""
-    args = request.args
+def _filters(args: Any) -> tuple[int | None, str, bool]:
     limit = branch_limit(current_user, "member.view")
-    branch = args.get("branch", "")
-    branch_id = limit if limit is not None else as_id(branch)
-    q, behind = args.get("q", "").strip(), bool(args.get("arrears"))
+    branch_id = limit if limit is not None else as_id(args.get("branch", ""))
+    return branch_id, args.get("q", "").strip(), bool(args.get("arrears"))
+
+
+def _index_page(bulk: BulkRateForm | None = None, status: int = 200) -> Any:
+    args = request.args
+    branch_id, q, behind = _filters(args)
     rows = standings(db.session, date.today(), branch_id, q, behind)
     number = page_number(args.get("page"))
     page = Page(rows[(number - 1) * PER_PAGE : number * PER_PAGE], number, PER_PAGE, len(rows))
@@ -51,7 +57,49 @@ def index() -> Any:
         branch_id=branch_id,
         branches=branch_options(db.session),
         total_arrears=sum(r.arrears for r in rows),
-    )
+        bulk=bulk or BulkRateForm(formdata=None),
+        can_bulk=can(current_user, "dues.manage"),
+    ), status
+
+
+@bp.route("/")
+@require("member.view")
+def index() -> Any:
+    """Every member's dues standing, filtered by branch, name and arrears."""
+    return _index_page()
+
+
+def _chosen(form: Any) -> list[Member]:
+    """The members ticked on the page, or every member the page's filters match."""
+    if form.get("all_matching"):
+        branch_id, q, behind = _filters(form)
+        members = [s.member for s in standings(db.session, date.today(), branch_id, q, behind)]
+    else:
+        ids = {as_id(raw) for raw in form.getlist("member_ids")}
+        if None in ids:
+            abort(404)
+        members = [get_in_tenant(db.session, Member, i) for i in sorted(ids)]
+    if any(not can(current_user, "dues.manage", m.branch_id) for m in members):
+        abort(404)
+    return members
+
+
+@bp.route("/rates", methods=["POST"])
+@require("dues.manage")
+def bulk_rates() -> Any:
+    """批量设定月缴党费 for the ticked members (or all the filters match), after confirming."""
+    form = BulkRateForm()
+    members = _chosen(request.form)
+    try:
+        if not form.validate():
+            raise LifeInvalid({})
+        do_set_bulk_rates(db.session, current_user, members, form.data_for_service())
+    except LifeInvalid as exc:
+        db.session.rollback()
+        form.attach_errors(exc.errors)
+        return _index_page(form, 422)
+    flash(f"已为{len(members)}名党员设定月缴党费", "success")
+    return redirect(url_for(".index", **{k: v for k, v in request.args.items() if k != "page"}))
 
 
 def _member_page(

@@ -1,0 +1,74 @@
+"""What happens to a member's card when they come home: handed back, or kept for the next trip.
+
+Kept apart from certificates.services so that the register's 返回登记 can call it inside its
+own transaction without an import circle (certificates.services reads the register).
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from tenants.db import utcnow
+from webapp.audit.services import record, snapshot
+from webapp.certificates.models import Certificate, CertificateStatus
+from webapp.certificates.queries import valid_certificate
+from webapp.members.models import Member
+
+HAND_BACK = "return"
+KEEP = "keep"
+CHOICES = {
+    HAND_BACK: "交回流动党员证（不再外出）",
+    KEEP: "暂不交回（短期返乡，还将外出）",
+}
+FIELD = "certificate"
+RETURN_NOTE = "返回登记时交回"
+
+
+def choice_problem(session: Session, member: Member, choice: Any) -> str | None:
+    """The message for the certificate field of a 返回登记, or None when it is in order."""
+    if valid_certificate(session, member.id) is None:
+        return None
+    if choice not in CHOICES:
+        return "该党员持有有效的流动党员证，请选择交回或暂不交回"
+    return None
+
+
+def settle_on_return(
+    session: Session, actor: Any, member: Member, returned_on: date, choice: Any
+) -> None:
+    """Hand the valid card back on the return day, or note that it was kept; no commit.
+
+    The register's return commits both together, so a member is never home with a card the
+    office thinks is still in use unless the officer said so.
+    """
+    cert = valid_certificate(session, member.id)
+    if cert is None:
+        return
+    before = snapshot(cert, Certificate.AUDIT_FIELDS)
+    if choice == HAND_BACK:
+        session.execute(
+            update(Certificate)
+            .where(Certificate.id == cert.id, Certificate.status == CertificateStatus.VALID)
+            .values(
+                status=CertificateStatus.RETURNED,
+                status_on=max(returned_on, cert.issued_on),
+                status_notes=RETURN_NOTE,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        action = "certificate.returned"
+    else:
+        action = "certificate.kept_on_return"
+    record(
+        session,
+        actor,
+        action,
+        "certificate",
+        cert.id,
+        tenant_id=cert.tenant_id,
+        before=before,
+        after=snapshot(cert, Certificate.AUDIT_FIELDS),
+    )

@@ -13,6 +13,14 @@ from webapp.departures.models import DataVersion, Departure, Whereabouts
 from webapp.directory.models import Organisation
 from webapp.dues.models import DuesPaidMonth, DuesPayment, DuesRate
 from webapp.duties.models import Contact, ContactAssignment, ThreeOnesItem
+from webapp.evaluations.models import (
+    EvaluationRound,
+    EvaluationYear,
+    Evaluee,
+    EvidenceCard,
+    MarkCount,
+    Voter,
+)
 from webapp.imports.models import ImportJob
 from webapp.members.models import Member
 from webapp.placements.models import InflowMember, InflowRecord, Placement
@@ -41,6 +49,10 @@ __all__ = [
     "DuesPaidMonth",
     "DuesPayment",
     "DuesRate",
+    "EvaluationRound",
+    "EvaluationYear",
+    "Evaluee",
+    "EvidenceCard",
     "ImportJob",
     "IncomingTransfer",
     "InflowMember",
@@ -48,6 +60,7 @@ __all__ = [
     "Letter",
     "LetterPrint",
     "LoginAttempt",
+    "MarkCount",
     "Member",
     "Message",
     "Organisation",
@@ -61,6 +74,7 @@ __all__ = [
     "Transfer",
     "User",
     "Verification",
+    "Voter",
     "Whereabouts",
     "metadata",
 ]

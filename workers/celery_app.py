@@ -17,6 +17,7 @@ TASK_MODULES = [
     "workers.tasks.certificates",
     "workers.tasks.letters",
     "workers.tasks.notify",
+    "workers.tasks.evaluations",
 ]
 
 

@@ -149,7 +149,11 @@ def _call(c: FlaskClient, w: World, branch: Any, member: Any, token: str) -> tup
             db.session.rollback()
         db.session.remove()
     response = c.post(f"/t/{w.a.township.slug}/members/{member.id}/reveal")
-    return response.status_code, response.status_code == 200 and PHONE in response.text
+    shown = response.status_code == 200 and PHONE in response.text
+    # 显示号码 on the duty list follows the same rule
+    duty = c.post(f"/t/{w.a.township.slug}/duties/members/{member.id}/phone")
+    assert shown == (duty.status_code == 200 and f"tel:{PHONE}" in duty.text), duty.status_code
+    return response.status_code, shown
 
 
 def _add_organisation(

@@ -165,12 +165,17 @@ def test_finding_3_every_task_has_a_retry_limit_and_the_delivery_cap(app) -> Non
     for module in TASK_MODULES:  # what the worker imports at start-up
         importlib.import_module(module)
     ours = {name: t for name, t in celery_app.tasks.items() if name.startswith("workers.")}
-    assert len(ours) == 12
+    assert len(ours) == 13
     for name, task in ours.items():
         assert isinstance(task.max_retries, int) and 0 < task.max_retries <= 5, name
         assert type(task).__call__ is type(ours["workers.tasks.notify.noop"]).__call__, name
     dead_letters = ("imports.validate_import", "imports.run_import", "reports.render_report")
-    for name in (*dead_letters, "certificates.render_cards", "letters.render_letters"):
+    for name in (
+        *dead_letters,
+        "certificates.render_cards",
+        "letters.render_letters",
+        "evaluations.compute_evidence",
+    ):
         assert ours[f"workers.tasks.{name}"].dead_letter is not None
 
 

@@ -10,6 +10,8 @@ from tenants.db import utcnow
 from webapp.activities.models import Activity, ActivityKind, Attendance, AttendanceMode
 from webapp.audit.services import record, snapshot
 from webapp.branches.models import Branch, BranchKind
+from webapp.duties.links import sync_for
+from webapp.duties.models import ThreeOnesKind
 from webapp.inputs import as_id, text_problem
 from webapp.members.models import Member, MemberStatus
 
@@ -123,6 +125,7 @@ def do_cancel_activity(session: Session, actor: Any, activity: Activity, reason:
         tenant_id=activity.tenant_id,
         after={"reason": reason},
     )
+    _sync_three_ones(session, actor, activity, list(attendances_of(session, activity)))
     session.commit()
     return activity
 
@@ -188,10 +191,7 @@ def do_record_attendance(
         errors["activity"] = "请至少登记一名党员的参加情况"
     if errors:
         raise LifeInvalid(errors)
-    existing = {
-        a.member_id: a
-        for a in session.scalars(select(Attendance).where(Attendance.activity_id == activity.id))
-    }
+    existing = {a.member_id: a for a in attendances_of(session, activity)}
     saved = []
     for member_id, values in clean:
         row = existing.get(member_id)
@@ -215,8 +215,22 @@ def do_record_attendance(
             str(r.member_id): {"mode": r.mode.value, "at_branch_id": r.at_branch_id} for r in saved
         },
     )
+    _sync_three_ones(session, actor, activity, saved)
     session.commit()
     return saved
+
+
+def attendances_of(session: Session, activity: Activity) -> list[Attendance]:
+    """Every attendance recorded for the activity."""
+    return list(session.scalars(select(Attendance).where(Attendance.activity_id == activity.id)))
+
+
+def _sync_three_ones(
+    session: Session, actor: Any, activity: Activity, rows: list[Attendance]
+) -> None:
+    """Attending completes the member's 参加一次支部活动 of the half-year; absence undoes it."""
+    for row in rows:
+        sync_for(session, actor, row.member, ThreeOnesKind.ACTIVITY, activity.held_on)
 
 
 def is_mobile_branch(branch: Branch) -> bool:

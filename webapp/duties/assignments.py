@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from webapp.audit.services import record
 from webapp.auth.models import Role, User
+from webapp.auth.permissions import can
 from webapp.branches.models import Branch
 from webapp.departures.census import ON_REGISTER, away_on
 from webapp.departures.models import Departure
@@ -47,6 +48,25 @@ def open_assignment(session: Session, member_id: int) -> ContactAssignment | Non
     return session.scalar(
         select(ContactAssignment).where(
             ContactAssignment.member_id == member_id, ContactAssignment.valid_to.is_(None)
+        )
+    )
+
+
+def members_to_call(session: Session, user: Any, branch_id: int) -> set[int] | None:
+    """Ids of branch members user may call, or None for all of them (webapp/members/phones.py).
+
+    A committee member calls the members assigned to them now; a role that may not call at all
+    gets an empty set.
+    """
+    if not can(user, "member.call", branch_id):
+        return set()
+    if user.role != Role.COMMITTEE_MEMBER:
+        return None
+    return set(
+        session.scalars(
+            select(ContactAssignment.member_id).where(
+                ContactAssignment.officer_id == user.id, ContactAssignment.valid_to.is_(None)
+            )
         )
     )
 

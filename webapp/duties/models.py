@@ -141,6 +141,9 @@ class ThreeOnesItem(TenantScoped, Timestamped, Base):
     by_member: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_by_name: Mapped[str] = mapped_column(String(64), default="")
+    # the record that completed the item (webapp/duties/links.py); "" when entered by hand
+    source_kind: Mapped[str] = mapped_column(String(16), default="", server_default=text("''"))
+    source_id: Mapped[int | None]
 
     AUDIT_FIELDS = ("half", "kind", "status", "happened_on", "note", "explanation", "by_member")
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from webapp.audit.services import record, snapshot
 from webapp.auth.models import Role
 from webapp.departures.census import ON_REGISTER
-from webapp.duties.models import CHANNEL_LABELS, Contact, ContactChannel
+from webapp.duties.links import sync_for
+from webapp.duties.models import CHANNEL_LABELS, Contact, ContactChannel, ThreeOnesKind
 from webapp.duties.periods import quarter_of
 from webapp.members.models import Member
 
@@ -125,6 +126,7 @@ def do_log_contact(
         tenant_id=member.tenant_id,
         after=_audit_view(contact),
     )
+    sync_for(session, actor, member, ThreeOnesKind.CALL, contact.contacted_on)
     session.commit()
     return contact
 
@@ -139,8 +141,11 @@ def do_delete_contact(
     if getattr(actor, "role", None) == Role.COMMITTEE_MEMBER and contact.logged_by_id != actor.id:
         raise DutyInvalid({"contact": "支部委员只能删除本人登记的联系记录"})
     before = _audit_view(contact)
-    member_id, tenant_id = contact.member_id, contact.tenant_id
+    member, tenant_id, day = contact.member, contact.tenant_id, contact.contacted_on
+    member_id = member.id
     session.delete(contact)
+    session.flush()
+    sync_for(session, actor, member, ThreeOnesKind.CALL, day)
     record(
         session,
         actor,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.audit.services import record, snapshot
+from webapp.duties.links import MEMBER
 from webapp.duties.models import (
     EVIDENCE_LABELS,
     THREE_ONES_SHORT,
@@ -127,6 +128,7 @@ def _save(
     for key, value in clean.items():
         setattr(item, key, value)
     item.by_member = by_member
+    item.source_kind, item.source_id = "", None  # entered by hand: never moved by its source
     item.recorded_by_id = getattr(actor, "id", None)
     item.recorded_by_name = getattr(actor, "display_name", "") or ""
     try:
@@ -172,3 +174,52 @@ def do_submit_own(
     if errors:
         raise DutyInvalid(errors)
     return _save(session, actor, member, clean, by_member=True)
+
+
+def do_confirm_item(
+    session: Session,
+    actor: Any,
+    member: Member,
+    half: Any,
+    kind: Any,
+    today: date | None = None,
+) -> ThreeOnesItem:
+    """The branch confirms what the member submitted (a letter, a 思想汇报...) as it stands.
+
+    The item is then the branch's: the member can no longer change it, and it shows
+    "党员本人提交，支部已确认".
+    """
+    errors: dict[str, str] = {}
+    check_on_register(errors, member)
+    parsed = _half(errors, half, today or date.today())
+    valid_kind = kind in {k.value for k in ThreeOnesKind}
+    if not valid_kind:
+        errors["kind"] = "请选择三个一中的哪一项"
+    item = (
+        item_of(session, member.id, parsed.key, ThreeOnesKind(kind))
+        if parsed and valid_kind
+        else None
+    )
+    if not errors and (item is None or not item.by_member):
+        errors["kind"] = "该项没有待确认的本人提交，无需确认"
+    if errors or item is None:
+        raise DutyInvalid(errors)
+    before = snapshot(item, ThreeOnesItem.AUDIT_FIELDS)
+    item.by_member = False
+    item.source_kind, item.source_id = MEMBER, None
+    item.recorded_by_id = getattr(actor, "id", None)
+    item.recorded_by_name = getattr(actor, "display_name", "") or ""
+    after = snapshot(item, ThreeOnesItem.AUDIT_FIELDS)
+    after["notes"] = f"{item.half} {THREE_ONES_SHORT[item.kind]}·支部确认本人提交"
+    record(
+        session,
+        actor,
+        "three_ones.confirmed",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        before=before,
+        after=after,
+    )
+    session.commit()
+    return item

@@ -14,6 +14,7 @@ from webapp.auth.permissions import branch_limit, can
 from webapp.branches.models import Branch
 from webapp.duties.board import compute_board, is_due, items_of
 from webapp.duties.forms import ThreeOnesForm
+from webapp.duties.links import describe
 from webapp.duties.models import (
     EVIDENCE_LABELS,
     THREE_ONES_LABELS,
@@ -23,7 +24,7 @@ from webapp.duties.models import (
 from webapp.duties.periods import Half, PeriodInvalid, half_of, pick_half, recent_halves
 from webapp.duties.queries import list_page
 from webapp.duties.services import DutyInvalid
-from webapp.duties.three_ones import do_record_item, do_submit_own
+from webapp.duties.three_ones import do_confirm_item, do_record_item, do_submit_own
 from webapp.extensions import db
 from webapp.members.models import Member
 from webapp.pagination import page_number
@@ -143,6 +144,7 @@ def _record_page(
         editable=editable,
         own=own,
         stray=_stray_errors(posted),
+        sources={k: describe(db.session, i) for k, i in items.items() if i is not None},
         due=is_due(db.session, member.id, half),
         kinds=list(ThreeOnesKind),
         **LABELS,
@@ -188,6 +190,28 @@ def member(member_id: int) -> Any:
         flash(f"已登记{member.name}的三个一", "success")
         return redirect(url_for(".member", member_id=member.id, half=form.half.data))
     return _record_page(template, member, _form_half(form), form, own=False)
+
+
+@bp.route("/members/<int:member_id>/confirm", methods=["POST"])
+@require("three_ones.manage")
+def confirm(member_id: int) -> Any:
+    """The branch confirms an item the member submitted (a letter or 思想汇报) as it stands."""
+    member = get_in_tenant(db.session, Member, member_id)
+    if not can(current_user, "three_ones.manage", member.branch_id):
+        abort(404)
+    half = request.form.get("half", "")
+    try:
+        key: str | None = Half.parse(half).key
+    except PeriodInvalid:
+        key = None
+    try:
+        do_confirm_item(db.session, current_user, member, half, request.form.get("kind"))
+    except DutyInvalid as exc:
+        db.session.rollback()
+        flash("；".join(exc.errors.values()), "error")
+    else:
+        flash(f"已确认{member.name}本人提交的三个一", "success")
+    return redirect(url_for(".member", member_id=member.id, half=key))
 
 
 def _form_half(form: ThreeOnesForm) -> Half:

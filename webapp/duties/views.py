@@ -17,6 +17,7 @@ from webapp.duties.assignments import (
     do_auto_assign,
     do_end_assignment,
     loads,
+    members_to_call,
     officers_of,
     open_assignment,
 )
@@ -41,6 +42,8 @@ from webapp.duties.services import DutyInvalid, do_delete_contact, do_log_contac
 from webapp.extensions import db
 from webapp.inputs import as_id
 from webapp.members.models import Member
+from webapp.members.phones import may_call
+from webapp.members.services import do_reveal_member
 from webapp.pagination import page_number, paginate
 from webapp.tenancy import township_blueprint
 
@@ -109,6 +112,7 @@ def branch(branch_id: int) -> Any:
         page=list_page(rows, _page()),
         quarters=recent_quarters(today),
         args=args,
+        callable=members_to_call(db.session, current_user, branch.id),
     )
 
 
@@ -149,7 +153,9 @@ def auto_assign(branch_id: int) -> Any:
     return redirect(url_for(".assignments", branch_id=branch.id))
 
 
-def _member_page(member: Member, form: AssignForm | None = None, status: int = 200) -> Any:
+def _member_page(
+    member: Member, form: AssignForm | None = None, status: int = 200, phone_shown: bool = False
+) -> Any:
     form = form or AssignForm(formdata=None)
     officers = officers_of(db.session, member.branch)
     form.officer_id.choices = [("", "请选择")] + [(str(o.id), o.display_name) for o in officers]
@@ -163,6 +169,8 @@ def _member_page(member: Member, form: AssignForm | None = None, status: int = 2
         history=history,
         page=contacts,
         quarter=quarter_of(date.today()),
+        may_call=may_call(db.session, current_user, member),
+        phone_shown=phone_shown,
     ), status
 
 
@@ -171,6 +179,20 @@ def _member_page(member: Member, form: AssignForm | None = None, status: int = 2
 def member(member_id: int) -> Any:
     """A member's contact person (and its history) and contact log."""
     return _member_page(_member(member_id))
+
+
+@bp.route("/members/<int:member_id>/phone", methods=["POST"])
+@require("member.call")
+def reveal_phone(member_id: int) -> Any:
+    """显示号码: the full phone number, with a tel: link, for whoever must call the member (audited).
+
+    A committee member reaches only the members assigned to them now; others get 403.
+    """
+    member = _member(member_id)
+    if not may_call(db.session, current_user, member):
+        abort(403)
+    do_reveal_member(db.session, current_user, member, request.remote_addr, ("phone",))
+    return _member_page(member, phone_shown=True)
 
 
 @bp.route("/members/<int:member_id>/assignment", methods=["POST"])

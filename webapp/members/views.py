@@ -10,9 +10,10 @@ from webapp.audit.services import entity_log
 from webapp.auth.decorators import require
 from webapp.auth.permissions import branch_limit, can
 from webapp.branches.services import branch_options
+from webapp.departures.models import Departure, Whereabouts
 from webapp.departures.queries import trips_of
 from webapp.extensions import db
-from webapp.idnumber import birth_date_of, id_number_problem, normalize
+from webapp.idnumber import birth_date_of, id_number_problem, mask_phone, normalize
 from webapp.inputs import as_id
 from webapp.members.forms import MemberForm
 from webapp.members.models import Member
@@ -127,13 +128,23 @@ def create() -> Any:
     return render_template("members/form.html", form=form, member=None, full=True), status
 
 
+def _away_now(trips: list[Departure]) -> Whereabouts | None:
+    """The stint of the trip the member is on now (trips come newest first), if away."""
+    if not trips or trips[0].returned_on is not None or not trips[0].stints:
+        return None
+    return trips[0].stints[-1]
+
+
 def _detail(member: Member, shown: tuple[str, ...] = ()) -> str:
     history = db.session.scalars(entity_log(g.township.id, "member", member.id).limit(50)).all()
-    trips = db.session.scalars(trips_of(member.id)).all()
+    trips = list(db.session.scalars(trips_of(member.id)).all())
+    away = _away_now(trips)
     return render_template(
         "members/show.html",
         member=member,
         shown=shown,
+        away=away,
+        away_phone_masked=mask_phone(away.phone) if away else "",
         may_call=may_call(db.session, current_user, member),
         history=history,
         trips=trips,
@@ -152,11 +163,18 @@ def show(member_id: int) -> Any:
 @bp.route("/<int:member_id>/reveal", methods=["POST"])
 @require("member.view")
 def reveal(member_id: int) -> Any:
-    """Show the full numbers the user may see (ID: member.reveal; phone: also the caller), audited."""
+    """Show the full numbers the user may see, audited.
+
+    The ID number needs member.reveal; the phone and the contact details while away (phone,
+    WeChat, e-mail of the current whereabouts) are also shown to whoever must call the member.
+    """
     member = _visible_member(member_id)
     shown = ("id_number",) if can(current_user, "member.reveal", member.branch_id) else ()
     if shown or may_call(db.session, current_user, member):
         shown += ("phone",)
+        away = _away_now(list(db.session.scalars(trips_of(member.id)).all()))
+        if away is not None and (away.phone or away.wechat or away.email):
+            shown += ("away_contact",)
     if not shown:
         abort(403)
     do_reveal_member(db.session, current_user, member, request.remote_addr, shown)

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,15 +32,19 @@ class State(enum.StrEnum):
     SUPPRESSED = "suppressed"
 
 
-CHANNEL_LABELS = {Channel.SMS: "短信", Channel.EMAIL: "电子邮件", Channel.INAPP: "站内消息"}
+CHANNEL_LABELS = {
+    Channel.SMS: lazy_gettext("短信"),
+    Channel.EMAIL: lazy_gettext("电子邮件"),
+    Channel.INAPP: lazy_gettext("站内消息"),
+}
 STATE_LABELS = {
-    State.QUEUED: "待发送",
-    State.SENDING: "发送中",
-    State.SENT: "已发送",
-    State.DELIVERED: "已送达",
-    State.FAILED: "失败",
-    State.RETRYING: "等待重试",
-    State.SUPPRESSED: "未发送",
+    State.QUEUED: lazy_gettext("待发送"),
+    State.SENDING: lazy_gettext("发送中"),
+    State.SENT: lazy_gettext("已发送"),
+    State.DELIVERED: lazy_gettext("已送达"),
+    State.FAILED: lazy_gettext("失败"),
+    State.RETRYING: lazy_gettext("等待重试"),
+    State.SUPPRESSED: lazy_gettext("未发送"),
 }
 # states a dispatcher may still pick up; the others are final (a resend re-opens a failed one)
 PENDING = (State.QUEUED, State.RETRYING, State.SENDING)

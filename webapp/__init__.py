@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -13,6 +13,7 @@ from webapp import redaction
 from webapp.config import from_env
 from webapp.crypto import keyring
 from webapp.extensions import babel, csrf, db, login_manager
+from webapp.i18n import select_locale
 from webapp.inputs import BoundedIntConverter
 from webapp.safejson import SafeJSONProvider, SafeRequest
 
@@ -34,10 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = lazy_gettext("请先登录")
     login_manager.session_protection = "strong"
 
     from webapp import headers, templating, tenancy
@@ -135,11 +136,6 @@ def _register_blueprints(app: Flask) -> None:
     init_api(app)
 
 
-def _select_locale() -> str:
-    lang = session.get("lang")
-    return lang if lang in ("zh_CN", "en") else "zh_CN"
-
-
 def _install_session_timeouts(app: Flask) -> None:
     idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
@@ -156,7 +152,7 @@ def _install_session_timeouts(app: Flask) -> None:
         if now - login_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
             logout_user()
             session.clear()
-            flash("登录已超时，请重新登录", "warning")
+            flash(gettext("登录已超时，请重新登录"), "warning")
             return redirect(url_for("auth.login", next=request.full_path))
         session["seen_at"] = now
         return None

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import abort, request
+from flask_babel import gettext as _
 
 EARLIEST = date(1921, 7, 1)  # nothing on a party register is older; earlier dates overflow
 
@@ -13,9 +14,9 @@ def as_of_arg() -> date:
     try:
         day = date.fromisoformat(raw) if raw else date.today()
     except ValueError:
-        abort(400, description="日期格式应为 YYYY-MM-DD")
+        abort(400, description=_("日期格式应为 YYYY-MM-DD"))
     if day > date.today():
-        abort(400, description="统计日期不能晚于今天")
+        abort(400, description=_("统计日期不能晚于今天"))
     if day < EARLIEST:
-        abort(400, description=f"统计日期不能早于{EARLIEST}")
+        abort(400, description=_("统计日期不能早于%(EARLIEST)s", EARLIEST=EARLIEST))
     return day

@@ -8,8 +8,17 @@ from sqlalchemy.orm import Session
 from tenants.context import tenant_context
 from tenants.models import CoordinatorAssignment, County, Township
 from webapp.auth.models import Role
-from webapp.auth.services import do_create_user
+from webapp.auth.services import do_create_user, hash_password
 from webapp.branches.models import Branch, BranchKind
+from webapp.demo_dues import add_contributions, add_dues
+from webapp.demo_life import add_activities, add_certificates, add_inflow, add_three_ones
+from webapp.demo_names import chinese_name
+from webapp.demo_people import (
+    add_branch_officers,
+    assign_and_contact,
+    fill_trip_details,
+    mobile_members,
+)
 from webapp.departures.article import add_article_departures
 from webapp.idnumber import check_digit
 from webapp.members.models import Gender, Member, MemberStatus
@@ -25,10 +34,10 @@ DEMO_LOGINS = [
     ("dsj_committee", "大市聚镇 第一支部委员", DEMO_PASSWORD),
     ("dsj_member", "大市聚镇 流动党员", DEMO_PASSWORD),
     ("ra_admin", "儒岙镇 组织委员", DEMO_PASSWORD),
+    ("wy_dsj02", "大市聚镇 第二支部委员（各支部 wy_<支部代码>，约九成支部已开通）", DEMO_PASSWORD),
+    ("sj_dsj02", "大市聚镇 第二支部书记（各支部 sj_<支部代码>）", DEMO_PASSWORD),
 ]
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华文华志强海燕春梅国华红梅德明永明晓东丽华玉兰建国卫东小红金凤宏伟"
 VILLAGES = [
     "东溪",
     "西岙",
@@ -57,12 +66,7 @@ TOWNSHIPS = [
     ("澄潭街道", "chengtan", 8, 110),
 ]
 COUNTY = ("新昌县", "330624")
-
-
-def chinese_name(rng: random.Random) -> str:
-    """A plausible Chinese name."""
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
-    return rng.choice(SURNAMES) + given[:2]
+PREFIXES = {"dashiju": "dsj", "ruao": "ra", "chengtan": "ct"}
 
 
 def id_number_for(rng: random.Random, region: str, born: date, gender: Gender) -> str:
@@ -140,6 +144,7 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
         county_id=county.id,
     )
     used: set[str] = set()
+    password_hash = hash_password(DEMO_PASSWORD)  # hashed once for the many officer accounts
     for name, slug, n_branches, n_members in TOWNSHIPS:
         township = Township(county_id=county.id, name=name, slug=slug, division_code=COUNTY[1])
         session.add(township)
@@ -159,6 +164,7 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
                 # the demo member's login shows a member away and placed
                 login_member = next((m for m in members if m.id in set(placed[:1])), login_member)
             _township_logins(session, township, slug, branches[0], login_member)
+            _township_life(session, township, slug, branches, login_member, password_hash)
             session.commit()
     load_demo_transfers(session, date.today())
 
@@ -166,7 +172,7 @@ def load_demo(session: Session, seed: int = 20261127) -> None:
 def _township_logins(
     session: Session, township: Township, slug: str, branch: Branch, member: Member
 ) -> None:
-    prefix = {"dashiju": "dsj", "ruao": "ra", "chengtan": "ct"}[slug]
+    prefix = PREFIXES[slug]
     roles = [
         ("admin", Role.TOWNSHIP_ADMIN, "组织委员"),
         ("secretary", Role.BRANCH_SECRETARY, "支部书记"),
@@ -187,3 +193,29 @@ def _township_logins(
             member_id=member.id if role == Role.MEMBER else None,
         )
     branch.secretary_name = f"{township.name} 支部书记"
+
+
+def _township_life(
+    session: Session,
+    township: Township,
+    slug: str,
+    branches: list[Branch],
+    login_member: Member,
+    password_hash: str,
+) -> None:
+    """Officers with logins, trip details, contact duty and visits, certificates, activities,
+    三个一, dues and contributions of the last year, all relative to today."""
+    today = date.today()
+    rng = random.Random(f"{slug}-life")
+    officers = add_branch_officers(
+        session, rng, township, PREFIXES[slug], branches, password_hash, login_member.branch_id
+    )
+    away = mobile_members(session, township)
+    fill_trip_details(rng, away)
+    add_inflow(session, away)
+    assign_and_contact(session, rng, away, officers, today, login_member.id)
+    add_certificates(session, rng, township, away, today)
+    attended = add_activities(session, rng, township, branches, away, today)
+    add_three_ones(session, rng, away, attended, today)
+    add_dues(session, rng, township, today)
+    add_contributions(session, rng, township, away, today)

@@ -3,6 +3,8 @@
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -10,13 +12,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 from tenants.context import TenantScopeMissing
 
 _MESSAGES = {
-    400: "请求格式不正确",
-    403: "您没有执行此操作的权限",
-    404: "页面或记录不存在",
-    405: "不支持的请求方法",
-    413: "上传内容过大",
-    422: "提交的数据有误",
-    429: "请求过于频繁，请稍后再试",
+    400: lazy_gettext("请求格式不正确"),
+    403: lazy_gettext("您没有执行此操作的权限"),
+    404: lazy_gettext("页面或记录不存在"),
+    405: lazy_gettext("不支持的请求方法"),
+    413: lazy_gettext("上传内容过大"),
+    422: lazy_gettext("提交的数据有误"),
+    429: lazy_gettext("请求过于频繁，请稍后再试"),
 }
 
 
@@ -33,7 +35,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_e: CSRFError) -> Any:
-        return _respond(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试")
+        return _respond(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试"))
 
     from webapp.api import api
 

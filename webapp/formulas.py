@@ -5,6 +5,8 @@ import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
+from webapp.i18n import plain
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -15,6 +17,7 @@ def looks_like_formula(value: Any) -> bool:
 
 def csv_cell(value: Any) -> Any:
     """The value for a CSV cell: formula-like text gets a leading apostrophe (OWASP's advice)."""
+    value = plain(value)
     return "'" + value if looks_like_formula(value) else value
 
 

@@ -3,6 +3,8 @@
 import re
 from datetime import date
 
+from flask_babel import gettext as _
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -23,15 +25,15 @@ def id_number_problem(value: str) -> str | None:
     """A Chinese message saying what is wrong with the ID number, or None when it is valid."""
     value = normalize(value)
     if not _ID_RE.match(value):
-        return "身份证号应为18位，前17位为数字，最后一位为数字或X"
+        return _("身份证号应为18位，前17位为数字，最后一位为数字或X")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "身份证号中的出生日期无效"
+        return _("身份证号中的出生日期无效")
     if born > date.today() or born.year < 1900:
-        return "身份证号中的出生日期无效"
+        return _("身份证号中的出生日期无效")
     if check_digit(value[:17]) != value[17]:
-        return "身份证号校验位不正确，请核对"
+        return _("身份证号校验位不正确，请核对")
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from flask import Request, current_app
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
@@ -69,6 +70,13 @@ class SafeJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """loads() above."""
         return loads(s, **kwargs)
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        """Lazy (translated) strings as str; everything else as Flask does."""
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
 
 
 class SafeRequest(Request):

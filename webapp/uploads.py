@@ -2,6 +2,7 @@
 5 MB, read from the request; anything else is refused with the reason."""
 
 from flask import request
+from flask_babel import lazy_gettext
 
 MAX_SCAN = 5 * 1024 * 1024
 SCAN_TYPES = {
@@ -10,7 +11,7 @@ SCAN_TYPES = {
     ".jpeg": "image/jpeg",
     ".png": "image/png",
 }
-BAD_SCAN = "扫描件应为PDF、JPG或PNG文件，不超过5MB"
+BAD_SCAN = lazy_gettext("扫描件应为PDF、JPG或PNG文件，不超过5MB")
 
 
 def suffix_of(name: str) -> str:

@@ -68,7 +68,9 @@ def test_article_census_page_json_and_csv(app, client, article_township) -> None
     top = [d["name"] for d in body["destinations"]]
     assert any("上海" in name for name in top) and any("广州" in name for name in top)
     assert len(body["branches"]) == 60 and sum(b["mobile"] for b in body["branches"]) == 195
-    csv_body = client.get(f"/t/{township.slug}/census/?format=csv").get_data(as_text=True)
+    csv_response = client.get(f"/t/{township.slug}/census/?format=csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    csv_body = csv_response.get_data(as_text=True)
     assert "去向不明,4," in csv_body and "流动党员,195,20.38" in csv_body
 
 

@@ -12,7 +12,7 @@ from notifications.dispatch import dispatch
 from notifications.models import Message, State
 from tenants.context import tenant_context
 from tenants.models import Township
-from tests.e2e.test_flows import log_in
+from tests.e2e.test_flows import log_in, nav
 from tests.factories import make_member
 from tests.reminders.helpers import failed_message
 from webapp.auth.models import Role
@@ -53,7 +53,7 @@ def test_delivery_log_and_resend(page: Page, world, live_server, artifacts: Path
     tw = world.a
     _overdue_reminders(live_server, tw)
     log_in(page, tw.users[Role.TOWNSHIP_ADMIN])
-    page.locator(".mainnav").get_by_role("link", name="提醒", exact=True).click()
+    nav(page, "提醒")
     expect(page.get_by_role("heading", level=1)).to_have_text("提醒记录")
     expect(page.locator(".stat").nth(1)).to_contain_text("今日失败")
     # seven overdue reminders, the failed one, the digest of the (unknown) whereabouts, and

@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,11 +24,11 @@ class ActivityKind(enum.StrEnum):
 
 
 KIND_LABELS = {
-    ActivityKind.LIFE_MEETING: "组织生活会",
-    ActivityKind.PARTY_DAY: "主题党日",
-    ActivityKind.STUDY: "学习",
-    ActivityKind.HOMECOMING_TRAINING: "返乡培训",
-    ActivityKind.OTHER: "其他",
+    ActivityKind.LIFE_MEETING: lazy_gettext("组织生活会"),
+    ActivityKind.PARTY_DAY: lazy_gettext("主题党日"),
+    ActivityKind.STUDY: lazy_gettext("学习"),
+    ActivityKind.HOMECOMING_TRAINING: lazy_gettext("返乡培训"),
+    ActivityKind.OTHER: lazy_gettext("其他"),
 }
 
 
@@ -41,10 +42,10 @@ class AttendanceMode(enum.StrEnum):
 
 
 MODE_LABELS = {
-    AttendanceMode.HOME: "本支部现场参加",
-    AttendanceMode.INFLOW: "在流入地支部参加",
-    AttendanceMode.ONLINE: "线上参加",
-    AttendanceMode.ABSENT: "缺席（已说明原因）",
+    AttendanceMode.HOME: lazy_gettext("本支部现场参加"),
+    AttendanceMode.INFLOW: lazy_gettext("在流入地支部参加"),
+    AttendanceMode.ONLINE: lazy_gettext("线上参加"),
+    AttendanceMode.ABSENT: lazy_gettext("缺席（已说明原因）"),
 }
 
 

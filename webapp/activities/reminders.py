@@ -5,6 +5,7 @@ One reminder per activity and date: a rescheduled activity reminds again, a canc
 from collections.abc import Iterator
 from datetime import timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -89,18 +90,20 @@ def upcoming_activities(session: Session, ctx: RuleContext) -> Iterator[Due]:
 register(
     Rule(
         key="activity.upcoming",
-        label="组织生活和培训活动通知",
-        audience="支部党员及流入本支部的党员",
-        description="支部安排的组织生活会、主题党日、学习和返乡培训，在活动前通知本支部党员和持证流入本支部的党员；"
-        "活动改期后按新日期再次通知，已取消的活动不通知。",
+        label=lazy_gettext("组织生活和培训活动通知"),
+        audience=lazy_gettext("支部党员及流入本支部的党员"),
+        description=lazy_gettext(
+            "支部安排的组织生活会、主题党日、学习和返乡培训，在活动前通知本支部党员和持证流入本支部的党员；"
+            "活动改期后按新日期再次通知，已取消的活动不通知。"
+        ),
         placeholders={
-            "name": "党员姓名",
-            "branch": "举办支部",
-            "kind": "活动类型",
-            "title": "活动主题",
-            "when": "活动日期和时间",
-            "place": "地点（含线上链接）",
-            "township": "乡镇名称",
+            "name": lazy_gettext("党员姓名"),
+            "branch": lazy_gettext("举办支部"),
+            "kind": lazy_gettext("活动类型"),
+            "title": lazy_gettext("活动主题"),
+            "when": lazy_gettext("活动日期和时间"),
+            "place": lazy_gettext("地点（含线上链接）"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates={
             Channel.SMS: MessageTemplate("", ACTIVITY_SMS),
@@ -115,7 +118,7 @@ register(
         due=upcoming_activities,
         period_key=day_period,
         lead_days=2,
-        lead_label="活动前几天通知",
+        lead_label=lazy_gettext("活动前几天通知"),
         lead_range=(0, 30),
     )
 )

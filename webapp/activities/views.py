@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -41,9 +42,9 @@ def date_range() -> tuple[date, date]:
         start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
         end = date.fromisoformat(request.args.get("end") or f"{today.year}-12-31")
     except ValueError:
-        abort(400, description="日期格式应为 YYYY-MM-DD")
+        abort(400, description=_("日期格式应为 YYYY-MM-DD"))
     if end < start:
-        abort(400, description="结束日期不能早于开始日期")
+        abort(400, description=_("结束日期不能早于开始日期"))
     return start, end
 
 
@@ -85,7 +86,7 @@ def create() -> Any:
     form = ActivityForm()
     limit = branch_limit(current_user, "activity.manage")
     options = [(i, n) for i, n in branch_options(db.session) if limit is None or i == limit]
-    form.branch_id.choices = [("", "请选择")] + [(str(i), n) for i, n in options]
+    form.branch_id.choices = [("", _("请选择"))] + [(str(i), n) for i, n in options]
     if form.is_submitted():
         try:
             if not form.validate():
@@ -101,7 +102,7 @@ def create() -> Any:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:
-            flash("活动已安排", "success")
+            flash(_("活动已安排"), "success")
             return redirect(url_for(".show", activity_id=activity.id))
     return render_template("activities/new.html", form=form), 422 if form.errors else 200
 
@@ -151,7 +152,7 @@ def attendance(activity_id: int) -> Any:
     except LifeInvalid as exc:
         db.session.rollback()
         return _show(activity, exc.errors, 422)
-    flash(f"已登记{len(entries)}名党员的参加情况", "success")
+    flash(_("已登记%(n_entries)s名党员的参加情况", n_entries=len(entries)), "success")
     return redirect(url_for(".show", activity_id=activity.id))
 
 
@@ -162,13 +163,13 @@ def cancel(activity_id: int) -> Any:
     activity = _activity(activity_id, "activity.manage")
     form = CancelForm()
     if not form.validate():
-        return _show(activity, {"reason": "；".join(form.reason.errors)}, 422)
+        return _show(activity, {"reason": "；".join(map(str, form.reason.errors))}, 422)
     try:
         do_cancel_activity(db.session, current_user, activity, form.reason.data or "")
     except LifeInvalid as exc:
         db.session.rollback()
         return _show(activity, exc.errors, 422)
-    flash("活动已取消", "success")
+    flash(_("活动已取消"), "success")
     return redirect(url_for(".show", activity_id=activity.id))
 
 

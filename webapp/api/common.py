@@ -8,6 +8,7 @@ from sqlalchemy import Select
 
 from webapp.auth.permissions import can
 from webapp.extensions import db
+from webapp.i18n import plain
 from webapp.pagination import paginate
 
 
@@ -29,5 +30,7 @@ def page_of(stmt: Select[Any], args: dict[str, Any], rows: bool = False) -> dict
 def unprocessable(errors: dict[str, str]) -> NoReturn:
     """422 with field messages, in the same shape as schema validation errors."""
     db.session.rollback()
-    abort(422, message="提交的数据有误", errors={"json": {k: [v] for k, v in errors.items()}})
+    abort(
+        422, message="提交的数据有误", errors={"json": {k: [plain(v)] for k, v in errors.items()}}
+    )
     raise AssertionError("abort() always raises")

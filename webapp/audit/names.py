@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,27 +19,27 @@ from webapp.branches.models import Branch
 from webapp.members.models import Member
 
 ENTITY_LABELS = {
-    "member": "党员",
-    "branch": "支部",
-    "user": "用户",
-    "township": "乡镇",
-    "county": "县(区)",
-    "transfer": "组织关系转接",
-    "incoming_transfer": "转入",
-    "transfer_letter_print": "介绍信打印",
-    "certificate": "流动党员证",
-    "certificate_print": "党员证打印",
-    "import": "花名册导入",
-    "report": "报表",
-    "activity": "组织生活",
-    "contribution": "三个一、四带头",
-    "support": "家庭帮扶",
-    "organisation": "平台外组织",
-    "inflow_member": "流入党员",
-    "notification": "提醒",
-    "api_token": "API令牌",
+    "member": lazy_gettext("党员"),
+    "branch": lazy_gettext("支部"),
+    "user": lazy_gettext("用户"),
+    "township": lazy_gettext("乡镇"),
+    "county": lazy_gettext("县(区)"),
+    "transfer": lazy_gettext("组织关系转接"),
+    "incoming_transfer": lazy_gettext("转入"),
+    "transfer_letter_print": lazy_gettext("介绍信打印"),
+    "certificate": lazy_gettext("流动党员证"),
+    "certificate_print": lazy_gettext("党员证打印"),
+    "import": lazy_gettext("花名册导入"),
+    "report": lazy_gettext("报表"),
+    "activity": lazy_gettext("组织生活"),
+    "contribution": lazy_gettext("三个一、四带头"),
+    "support": lazy_gettext("家庭帮扶"),
+    "organisation": lazy_gettext("平台外组织"),
+    "inflow_member": lazy_gettext("流入党员"),
+    "notification": lazy_gettext("提醒"),
+    "api_token": lazy_gettext("API令牌"),
 }
-SYSTEM_ACTOR = "系统"
+SYSTEM_ACTOR = lazy_gettext("系统")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ def audit_lines(
             if b := branches.get(key):
                 return b.name, True
             deleted = _snapshot_name(entry) if entry.action == "branch.deleted" else None
-            return (f"{deleted}（已删除）", False) if deleted else (None, False)
+            return (
+                (_("%(deleted)s（已删除）", deleted=deleted), False) if deleted else (None, False)
+            )
         if kind == "user" and (u := users.get(key)) and u.tenant_id == township_id:
             return u.display_name, False
         if kind == "township" and (t := towns.get(key)):

@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from webapp.audit.models import AuditLog
+from webapp.i18n import plain
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -67,8 +68,8 @@ def record(
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,
-        before=before,
-        after=after,
+        before=plain(before),
+        after=plain(after),
         ip=ip,
     )
     session.add(entry)

@@ -1,5 +1,6 @@
 """Login, password and token forms."""
 
+from flask_babel import lazy_gettext
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
@@ -10,18 +11,31 @@ from webapp.forms import SafeForm
 class LoginForm(SafeForm):
     """用户名 + 密码."""
 
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
+    username = StringField(
+        lazy_gettext("用户名"),
+        validators=[DataRequired(lazy_gettext("请输入用户名")), Length(max=64)],
+    )
+    password = PasswordField(
+        lazy_gettext("密码"), validators=[DataRequired(lazy_gettext("请输入密码")), Length(max=256)]
+    )
 
 
 class PasswordForm(SafeForm):
     """修改密码."""
 
-    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
-    new = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(max=256)])
+    current = PasswordField(
+        lazy_gettext("当前密码"), validators=[DataRequired(lazy_gettext("请输入当前密码"))]
+    )
+    new = PasswordField(
+        lazy_gettext("新密码"),
+        validators=[DataRequired(lazy_gettext("请输入新密码")), Length(max=256)],
+    )
     confirm = PasswordField(
-        "确认新密码",
-        validators=[DataRequired("请再次输入新密码"), EqualTo("new", "两次输入的新密码不一致")],
+        lazy_gettext("确认新密码"),
+        validators=[
+            DataRequired(lazy_gettext("请再次输入新密码")),
+            EqualTo("new", lazy_gettext("两次输入的新密码不一致")),
+        ],
     )
 
 
@@ -29,20 +43,30 @@ class TokenForm(SafeForm):
     """新建API令牌."""
 
     name = StringField(
-        "令牌名称",
-        validators=[DataRequired("请填写令牌名称"), Length(max=64, message="名称不超过64个字符")],
+        lazy_gettext("令牌名称"),
+        validators=[
+            DataRequired(lazy_gettext("请填写令牌名称")),
+            Length(max=64, message=lazy_gettext("名称不超过64个字符")),
+        ],
     )
     scope = SelectField(
-        "权限",
-        choices=[("read", "只读"), ("write", "读写（可新增、修改、删除）")],
+        lazy_gettext("权限"),
+        choices=[
+            ("read", lazy_gettext("只读")),
+            ("write", lazy_gettext("读写（可新增、修改、删除）")),
+        ],
         default="read",
     )
     days = IntegerField(
-        "有效期（天）",
+        lazy_gettext("有效期（天）"),
         default=DEFAULT_TOKEN_DAYS,
         validators=[
-            InputRequired("请填写有效期"),
-            NumberRange(1, MAX_TOKEN_DAYS, f"有效期须为1至{MAX_TOKEN_DAYS}天"),
+            InputRequired(lazy_gettext("请填写有效期")),
+            NumberRange(
+                1,
+                MAX_TOKEN_DAYS,
+                lazy_gettext("有效期须为1至%(MAX_TOKEN_DAYS)s天", MAX_TOKEN_DAYS=MAX_TOKEN_DAYS),
+            ),
         ],
     )
 
@@ -51,12 +75,14 @@ class CodeForm(SafeForm):
     """两步验证: the 6-digit code from the authenticator app."""
 
     code = StringField(
-        "验证码",
-        validators=[DataRequired("请输入手机验证器上的6位验证码"), Length(max=16)],
+        lazy_gettext("验证码"),
+        validators=[DataRequired(lazy_gettext("请输入手机验证器上的6位验证码")), Length(max=16)],
     )
 
 
 class DisableSecondFactorForm(CodeForm):
     """关闭两步验证: the password and a current code."""
 
-    password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
+    password = PasswordField(
+        lazy_gettext("当前密码"), validators=[DataRequired(lazy_gettext("请输入当前密码"))]
+    )

@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,12 +24,12 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.PLATFORM_ADMIN: "平台管理员",
-    Role.COUNTY_COORDINATOR: "县委组织部协调员",
-    Role.TOWNSHIP_ADMIN: "镇党委组织委员",
-    Role.BRANCH_SECRETARY: "支部书记",
-    Role.COMMITTEE_MEMBER: "支部委员",
-    Role.MEMBER: "流动党员",
+    Role.PLATFORM_ADMIN: lazy_gettext("平台管理员"),
+    Role.COUNTY_COORDINATOR: lazy_gettext("县委组织部协调员"),
+    Role.TOWNSHIP_ADMIN: lazy_gettext("镇党委组织委员"),
+    Role.BRANCH_SECRETARY: lazy_gettext("支部书记"),
+    Role.COMMITTEE_MEMBER: lazy_gettext("支部委员"),
+    Role.MEMBER: lazy_gettext("流动党员"),
 }
 
 
@@ -76,7 +77,7 @@ class TokenScope(enum.StrEnum):
     WRITE = "write"
 
 
-SCOPE_LABELS = {TokenScope.READ: "只读", TokenScope.WRITE: "读写"}
+SCOPE_LABELS = {TokenScope.READ: lazy_gettext("只读"), TokenScope.WRITE: lazy_gettext("读写")}
 
 
 class ApiToken(Base):

@@ -1,5 +1,7 @@
 """The permission matrix (role x action), enforced here and nowhere else; docs/permissions.md mirrors it."""
 
+from flask_babel import force_locale, lazy_gettext
+
 from webapp.auth.models import ROLE_LABELS, Role, User
 
 ALL = "all"
@@ -15,52 +17,58 @@ PA, CC, TA, BS, CM, ME = (
 )
 
 ACTIONS: dict[str, str] = {
-    "township.view": "查看乡镇首页",
-    "branch.view": "查看支部列表与详情",
-    "branch.create": "新建支部",
-    "branch.update": "修改支部",
-    "branch.delete": "删除支部",
-    "member.view": "查看党员列表与详情",
-    "member.create": "新增党员",
-    "member.update": "修改党员",
-    "member.reveal": "查看完整身份证号与手机号（留痕）",
-    "member.call": "查看完整手机号以便联系（委员仅限本人负责联系的党员；留痕）",
-    "departure.manage": "外出登记、去向变更、返回登记",
-    "census.view": "查看流动党员统计",
-    "certificate.manage": "流动党员证：发证、换证、挂失、交回、打印",
-    "certificate.verify": "流动党员证：验证（流出地或流入地支部）",
-    "duty.assign": "分配与调整流动党员的联系人（一季度一访）",
-    "contact.log": "登记与删除联系记录",
-    "three_ones.manage": "登记流动党员的三个一",
-    "three_ones.submit": "提交本人的三个一（仅限本人记录）",
-    "roster.import": "导入花名册（Excel）",
-    "roster.export": "导出花名册（Excel，身份证号按权限脱敏）",
-    "audit.view": "查看操作日志",
-    "report.request": "生成花名册PDF",
-    "county.view": "查看县级汇总与切换乡镇",
-    "token.manage": "管理本人的API令牌",
-    "township.manage": "新建与修改乡镇（平台级）",
-    "township.settings": "修改本乡镇的设置（如长期在外天数）",
-    "reminder.log": "查看提醒发送记录、失败数与待发队列",
-    "reminder.manage": "重发失败的提醒，设置提醒规则、模板与免打扰时段",
-    "reminder.preferences": "代党员设置接收提醒的方式",
-    "notification.inbox": "查看本人的站内消息，设置本人接收提醒的方式",
-    "activity.manage": "安排与取消组织生活、主题党日、学习、返乡培训",
-    "attendance.record": "登记党员参加组织生活的情况（含缺席说明）",
-    "dues.manage": "设置党费月缴额，登记与删除党费缴纳记录",
-    "contribution.manage": "登记与确认三个一、四带头，登记家庭帮扶",
-    "risk.view": "查看预警名单与支部目标考核",
-    "scorecard.manage": "设置支部目标（走访覆盖率、三个一完成率、参加率）",
-    "directory.view": "查询组织目录（各乡镇接收流动党员的支部与平台外组织，仅组织信息）",
-    "directory.manage": "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织",
-    "placement.manage": "安排外出党员到流入地组织、登记报到（平台外组织）、结束安排",
-    "inflow.manage": "查看其他乡镇安排到本镇支部的流入党员，确认报到",
-    "transfer.view": "查看组织关系转接（转出、转入、未办结）",
-    "transfer.manage": "发起、修改、提交、撤回组织关系转接，重新开具介绍信，确认与登记回执",
-    "transfer.approve_branch": "组织关系转接：党支部审批",
-    "transfer.approve_township": "组织关系转接：乡镇党委审批",
-    "transfer.approve_county": "组织关系转接：县委组织部审批（跨县转接）",
-    "transfer.receive": "接收或拒收转入本镇的党员，登记平台外转入",
+    "township.view": lazy_gettext("查看乡镇首页"),
+    "branch.view": lazy_gettext("查看支部列表与详情"),
+    "branch.create": lazy_gettext("新建支部"),
+    "branch.update": lazy_gettext("修改支部"),
+    "branch.delete": lazy_gettext("删除支部"),
+    "member.view": lazy_gettext("查看党员列表与详情"),
+    "member.create": lazy_gettext("新增党员"),
+    "member.update": lazy_gettext("修改党员"),
+    "member.reveal": lazy_gettext("查看完整身份证号与手机号（留痕）"),
+    "member.call": lazy_gettext("查看完整手机号以便联系（委员仅限本人负责联系的党员；留痕）"),
+    "departure.manage": lazy_gettext("外出登记、去向变更、返回登记"),
+    "census.view": lazy_gettext("查看流动党员统计"),
+    "certificate.manage": lazy_gettext("流动党员证：发证、换证、挂失、交回、打印"),
+    "certificate.verify": lazy_gettext("流动党员证：验证（流出地或流入地支部）"),
+    "duty.assign": lazy_gettext("分配与调整流动党员的联系人（一季度一访）"),
+    "contact.log": lazy_gettext("登记与删除联系记录"),
+    "three_ones.manage": lazy_gettext("登记流动党员的三个一"),
+    "three_ones.submit": lazy_gettext("提交本人的三个一（仅限本人记录）"),
+    "roster.import": lazy_gettext("导入花名册（Excel）"),
+    "roster.export": lazy_gettext("导出花名册（Excel，身份证号按权限脱敏）"),
+    "audit.view": lazy_gettext("查看操作日志"),
+    "report.request": lazy_gettext("生成花名册PDF"),
+    "county.view": lazy_gettext("查看县级汇总与切换乡镇"),
+    "token.manage": lazy_gettext("管理本人的API令牌"),
+    "township.manage": lazy_gettext("新建与修改乡镇（平台级）"),
+    "township.settings": lazy_gettext("修改本乡镇的设置（如长期在外天数）"),
+    "reminder.log": lazy_gettext("查看提醒发送记录、失败数与待发队列"),
+    "reminder.manage": lazy_gettext("重发失败的提醒，设置提醒规则、模板与免打扰时段"),
+    "reminder.preferences": lazy_gettext("代党员设置接收提醒的方式"),
+    "notification.inbox": lazy_gettext("查看本人的站内消息，设置本人接收提醒的方式"),
+    "activity.manage": lazy_gettext("安排与取消组织生活、主题党日、学习、返乡培训"),
+    "attendance.record": lazy_gettext("登记党员参加组织生活的情况（含缺席说明）"),
+    "dues.manage": lazy_gettext("设置党费月缴额，登记与删除党费缴纳记录"),
+    "contribution.manage": lazy_gettext("登记与确认三个一、四带头，登记家庭帮扶"),
+    "risk.view": lazy_gettext("查看预警名单与支部目标考核"),
+    "scorecard.manage": lazy_gettext("设置支部目标（走访覆盖率、三个一完成率、参加率）"),
+    "directory.view": lazy_gettext(
+        "查询组织目录（各乡镇接收流动党员的支部与平台外组织，仅组织信息）"
+    ),
+    "directory.manage": lazy_gettext(
+        "维护本乡镇的目录条目：发布支部、新建临时党支部、添加平台外组织"
+    ),
+    "placement.manage": lazy_gettext("安排外出党员到流入地组织、登记报到（平台外组织）、结束安排"),
+    "inflow.manage": lazy_gettext("查看其他乡镇安排到本镇支部的流入党员，确认报到"),
+    "transfer.view": lazy_gettext("查看组织关系转接（转出、转入、未办结）"),
+    "transfer.manage": lazy_gettext(
+        "发起、修改、提交、撤回组织关系转接，重新开具介绍信，确认与登记回执"
+    ),
+    "transfer.approve_branch": lazy_gettext("组织关系转接：党支部审批"),
+    "transfer.approve_township": lazy_gettext("组织关系转接：乡镇党委审批"),
+    "transfer.approve_county": lazy_gettext("组织关系转接：县委组织部审批（跨县转接）"),
+    "transfer.receive": lazy_gettext("接收或拒收转入本镇的党员，登记平台外转入"),
 }
 
 MATRIX: dict[str, dict[Role, str]] = {
@@ -136,6 +144,11 @@ def branch_limit(user: User, action: str) -> int | None:
 def render_markdown() -> str:
     """docs/permissions.md, generated from MATRIX."""
     roles = list(Role)
+    with force_locale("zh_CN"):  # the generated file is the same whoever generates it
+        return _markdown(roles)
+
+
+def _markdown(roles: list[Role]) -> str:
     lines = [
         "# 权限矩阵 / Permission matrix",
         "",

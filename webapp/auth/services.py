@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -68,18 +69,23 @@ def do_login(
     try:
         allowed = throttle.reserve(username, ip)
     except ThrottleUnavailable as exc:
-        raise AuthError("登录服务暂时不可用，请稍后再试") from exc
+        raise AuthError(_("登录服务暂时不可用，请稍后再试")) from exc
     if not allowed:
-        raise AuthError(f"登录失败次数过多，请 {throttle.lock_minutes} 分钟后再试")
+        raise AuthError(
+            _(
+                "登录失败次数过多，请 %(lock_minutes)s 分钟后再试",
+                lock_minutes=throttle.lock_minutes,
+            )
+        )
     user = session.scalar(select(User).where(User.username == username))
     if not verify_password(user, password) or user is None or not user.is_active:
         session.add(LoginAttempt(username=username, ip=ip))  # the record of failed logins
         session.commit()
-        raise AuthError("用户名或密码不正确")
+        raise AuthError(_("用户名或密码不正确"))
     try:
         throttle.succeeded(username, ip)
     except ThrottleUnavailable as exc:
-        raise AuthError("登录服务暂时不可用，请稍后再试") from exc
+        raise AuthError(_("登录服务暂时不可用，请稍后再试")) from exc
     return user
 
 
@@ -124,7 +130,7 @@ def do_set_active(session: Session, actor: User | None, user: User, active: bool
 def do_change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change the password, end every other session of the user and revoke their API tokens."""
     if not verify_password(user, current):
-        raise AuthError("当前密码不正确", field="current")
+        raise AuthError(_("当前密码不正确"), field="current")
     problem = password_problem(new, user.username)
     if problem:
         raise AuthError(problem, field="new")

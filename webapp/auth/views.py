@@ -104,7 +104,7 @@ def logout() -> Any:
         do_logout(db.session, current_user)
     logout_user()
     session.clear()
-    flash("您已安全退出", "info")
+    flash(_("您已安全退出"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -121,7 +121,7 @@ def change_password() -> Any:
             field.errors = [*field.errors, str(exc)]
             return render_template("auth/password.html", form=form), 422
         login_user(current_user)
-        flash("密码已修改，其他设备上的登录已失效", "success")
+        flash(_("密码已修改，其他设备上的登录已失效"), "success")
         return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)
 

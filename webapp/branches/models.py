@@ -2,6 +2,7 @@
 
 import enum
 
+from flask_babel import lazy_gettext
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,7 +17,10 @@ class BranchKind(enum.StrEnum):
     MOBILE = "mobile"
 
 
-BRANCH_KIND_LABELS = {BranchKind.REGULAR: "党支部", BranchKind.MOBILE: "临时流动党支部"}
+BRANCH_KIND_LABELS = {
+    BranchKind.REGULAR: lazy_gettext("党支部"),
+    BranchKind.MOBILE: lazy_gettext("临时流动党支部"),
+}
 
 
 class Branch(TenantScoped, Timestamped, Base):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ def check_name_free(session: Session, name: str, branch_id: int | None) -> None:
     if branch_id is not None:
         stmt = stmt.where(Branch.id != branch_id)
     if session.scalar(stmt):
-        raise BranchError("本乡镇已有同名支部", field="name")
+        raise BranchError(_("本乡镇已有同名支部"), field="name")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def do_delete_branch(session: Session, actor: Any, branch: Branch) -> None:
 
     count = session.scalar(select(func.count(Member.id)).where(Member.branch_id == branch.id))
     if count:
-        raise BranchError(f"该支部还有 {count} 名党员，请先转移党员后再删除")
+        raise BranchError(_("该支部还有 %(count)s 名党员，请先转移党员后再删除", count=count))
     record(
         session,
         actor,

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -44,7 +45,7 @@ def create() -> Any:
         except BranchError as exc:
             form.name.errors = [str(exc)]
         else:
-            flash(f"已新建支部：{branch.name}", "success")
+            flash(_("已新建支部：%(name)s", name=branch.name), "success")
             return redirect(url_for(".show", branch_id=branch.id))
     status = 422 if form.errors else 200
     return render_template("branches/form.html", form=form, branch=None), status
@@ -72,7 +73,7 @@ def edit(branch_id: int) -> Any:
         except BranchError as exc:
             form.name.errors = [str(exc)]
         else:
-            flash("支部信息已保存", "success")
+            flash(_("支部信息已保存"), "success")
             return redirect(url_for(".show", branch_id=branch.id))
     status = 422 if form.errors else 200
     return render_template("branches/form.html", form=form, branch=branch), status
@@ -88,5 +89,5 @@ def delete(branch_id: int) -> Any:
     except BranchError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".show", branch_id=branch.id))
-    flash("支部已删除", "success")
+    flash(_("支部已删除"), "success")
     return redirect(url_for(".index"))

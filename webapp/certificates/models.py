@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -36,12 +37,15 @@ class VerificationSide(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    CertificateStatus.VALID: "有效",
-    CertificateStatus.VOIDED: "已作废",
-    CertificateStatus.LOST: "已挂失",
-    CertificateStatus.RETURNED: "已交回",
+    CertificateStatus.VALID: lazy_gettext("有效"),
+    CertificateStatus.VOIDED: lazy_gettext("已作废"),
+    CertificateStatus.LOST: lazy_gettext("已挂失"),
+    CertificateStatus.RETURNED: lazy_gettext("已交回"),
 }
-SIDE_LABELS = {VerificationSide.OUTFLOW: "流出地支部", VerificationSide.INFLOW: "流入地支部"}
+SIDE_LABELS = {
+    VerificationSide.OUTFLOW: lazy_gettext("流出地支部"),
+    VerificationSide.INFLOW: lazy_gettext("流入地支部"),
+}
 
 
 def add_months(day: date, months: int) -> date:

@@ -4,6 +4,7 @@ from typing import Any
 
 import segno
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
@@ -35,7 +36,7 @@ def do_request_print(
 ) -> CertificatePrint:
     """Queue one PDF of the valid certificates ids (each the actor may manage), after commit."""
     if not ids:
-        raise CertificateInvalid({"ids": "请至少选择一张证件"})
+        raise CertificateInvalid({"ids": _("请至少选择一张证件")})
     if len(ids) > MAX_CARDS:
         raise CertificateInvalid({"ids": f"一次最多打印{MAX_CARDS}张，请分批打印"})
     certs = []
@@ -43,7 +44,7 @@ def do_request_print(
         try:
             certs.append(get_certificate(session, actor, cert_id, "certificate.manage"))
         except NotFound:
-            raise CertificateInvalid({"ids": "所选证件不存在或您无权打印"}) from None
+            raise CertificateInvalid({"ids": _("所选证件不存在或您无权打印")}) from None
     unusable = [c.number for c in certs if c.status != CertificateStatus.VALID]
     if unusable:
         raise CertificateInvalid(

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, make_response, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -56,14 +57,14 @@ class PublicView:
 
 def _state(cert: Certificate, today: date) -> tuple[bool, str]:
     if cert.status != CertificateStatus.VALID:
-        return False, {"voided": "已作废", "lost": "已挂失", "returned": "已交回"}[
+        return False, {"voided": _("已作废"), "lost": _("已挂失"), "returned": _("已交回")}[
             cert.status.value
         ]
     if today > cert.expires_on:
-        return False, "已过有效期"
+        return False, _("已过有效期")
     if today < cert.issued_on:
-        return False, "尚未生效"
-    return True, "有效"
+        return False, _("尚未生效")
+    return True, _("有效")
 
 
 def public_view(certificate_id: int, today: date | None = None) -> PublicView | None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
@@ -13,7 +14,11 @@ from webapp.auth.permissions import can
 from webapp.certificates.models import Certificate, CertificateStatus, latest_base_due_by
 from webapp.members.models import Member
 
-DUE_STATES = {"due": "到期及逾期", "overdue": "已逾期", "upcoming": "即将到期"}
+DUE_STATES = {
+    "due": lazy_gettext("到期及逾期"),
+    "overdue": lazy_gettext("已逾期"),
+    "upcoming": lazy_gettext("即将到期"),
+}
 
 
 @dataclass

@@ -4,6 +4,7 @@ and the card's validity running out. Each reminds once per reference date (due d
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,7 +105,11 @@ def certificate_expiring(session: Session, ctx: RuleContext) -> Iterator[Due]:
         )
 
 
-HOLDER = {"name": "党员姓名", "number": "证号", "township": "乡镇名称"}
+HOLDER = {
+    "name": lazy_gettext("党员姓名"),
+    "number": lazy_gettext("证号"),
+    "township": lazy_gettext("乡镇名称"),
+}
 DUE_SMS = (
     "${name}同志：您的流动党员证（证号${number}）下次验证截止日期为${due_on}，" + PLACE + SIGNED
 )
@@ -121,11 +126,17 @@ EXPIRY_SMS = (
 register(
     Rule(
         key="certificate.verification_due",
-        label="流动党员证验证到期提醒",
-        audience="持证流动党员",
-        description="有效的流动党员证临近下次验证截止日期时，提醒持证党员到流出地或流入地支部办理验证；"
-        "办理验证后按新的截止日期再次提醒。",
-        placeholders={**HOLDER, "due_on": "验证截止日期", "days_left": "距截止日期天数"},
+        label=lazy_gettext("流动党员证验证到期提醒"),
+        audience=lazy_gettext("持证流动党员"),
+        description=lazy_gettext(
+            "有效的流动党员证临近下次验证截止日期时，提醒持证党员到流出地或流入地支部办理验证；"
+            "办理验证后按新的截止日期再次提醒。"
+        ),
+        placeholders={
+            **HOLDER,
+            "due_on": lazy_gettext("验证截止日期"),
+            "days_left": lazy_gettext("距截止日期天数"),
+        },
         templates={
             Channel.SMS: MessageTemplate("", DUE_SMS),
             Channel.EMAIL: MessageTemplate(
@@ -139,7 +150,7 @@ register(
         due=verification_due,
         period_key=day_period,
         lead_days=14,
-        lead_label="验证截止日期前几天提醒",
+        lead_label=lazy_gettext("验证截止日期前几天提醒"),
         lead_range=(0, 60),
         essential=True,
     )
@@ -148,11 +159,17 @@ register(
 register(
     Rule(
         key="certificate.verification_overdue",
-        label="流动党员证逾期未验证提醒",
-        audience="持证流动党员",
-        description="验证截止日期已过仍未登记验证（且证件尚在有效期内）的，提醒持证党员尽快办理验证；"
-        "每个截止日期只提醒一次。",
-        placeholders={**HOLDER, "due_on": "验证截止日期", "days_overdue": "已逾期天数"},
+        label=lazy_gettext("流动党员证逾期未验证提醒"),
+        audience=lazy_gettext("持证流动党员"),
+        description=lazy_gettext(
+            "验证截止日期已过仍未登记验证（且证件尚在有效期内）的，提醒持证党员尽快办理验证；"
+            "每个截止日期只提醒一次。"
+        ),
+        placeholders={
+            **HOLDER,
+            "due_on": lazy_gettext("验证截止日期"),
+            "days_overdue": lazy_gettext("已逾期天数"),
+        },
         templates={
             Channel.SMS: MessageTemplate("", OVERDUE_SMS),
             Channel.EMAIL: MessageTemplate(
@@ -166,7 +183,7 @@ register(
         due=verification_overdue,
         period_key=day_period,
         lead_days=3,
-        lead_label="验证截止日期过后几天提醒",
+        lead_label=lazy_gettext("验证截止日期过后几天提醒"),
         lead_range=(0, 60),
         essential=True,
     )
@@ -175,11 +192,17 @@ register(
 register(
     Rule(
         key="certificate.expiring",
-        label="流动党员证有效期届满提醒",
-        audience="持证流动党员",
-        description="有效的流动党员证临近或已过有效期的，提醒持证党员办理换证或交回证件；"
-        "有效期改动（换证）后按新的日期再次提醒。",
-        placeholders={**HOLDER, "expires_on": "有效期至", "state": "到期情况，如“还有10天到期”"},
+        label=lazy_gettext("流动党员证有效期届满提醒"),
+        audience=lazy_gettext("持证流动党员"),
+        description=lazy_gettext(
+            "有效的流动党员证临近或已过有效期的，提醒持证党员办理换证或交回证件；"
+            "有效期改动（换证）后按新的日期再次提醒。"
+        ),
+        placeholders={
+            **HOLDER,
+            "expires_on": lazy_gettext("有效期至"),
+            "state": lazy_gettext("到期情况，如“还有10天到期”"),
+        },
         templates={
             Channel.SMS: MessageTemplate("", EXPIRY_SMS),
             Channel.EMAIL: MessageTemplate(
@@ -193,7 +216,7 @@ register(
         due=certificate_expiring,
         period_key=day_period,
         lead_days=30,
-        lead_label="有效期届满前几天提醒",
+        lead_label=lazy_gettext("有效期届满前几天提醒"),
         lead_range=(0, 90),
         essential=True,
     )

@@ -7,6 +7,8 @@ own transaction without an import circle (certificates.services reads the regist
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -19,11 +21,11 @@ from webapp.members.models import Member
 HAND_BACK = "return"
 KEEP = "keep"
 CHOICES = {
-    HAND_BACK: "交回流动党员证（不再外出）",
-    KEEP: "暂不交回（短期返乡，还将外出）",
+    HAND_BACK: lazy_gettext("交回流动党员证（不再外出）"),
+    KEEP: lazy_gettext("暂不交回（短期返乡，还将外出）"),
 }
 FIELD = "certificate"
-RETURN_NOTE = "返回登记时交回"
+RETURN_NOTE = "返回登记时交回"  # stored on the certificate as written
 
 
 def choice_problem(session: Session, member: Member, choice: Any) -> str | None:
@@ -31,7 +33,7 @@ def choice_problem(session: Session, member: Member, choice: Any) -> str | None:
     if valid_certificate(session, member.id) is None:
         return None
     if choice not in CHOICES:
-        return "该党员持有有效的流动党员证，请选择交回或暂不交回"
+        return _("该党员持有有效的流动党员证，请选择交回或暂不交回")
     return None
 
 

@@ -4,6 +4,7 @@ import re
 from datetime import date
 from typing import Any, NoReturn
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -58,7 +59,7 @@ def issue_defaults(session: Session, member: Member, today: date | None = None) 
     return {
         "issued_on": today,
         "expires_on": until if until and until > today else add_months(today, 12),
-        "reason": "外出务工",
+        "reason": _("外出务工"),
         "destination": stint.address if stint else "",
     }
 
@@ -69,19 +70,19 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _check_day(errors: dict[str, str], key: str, value: Any, label: str) -> bool:
     if not isinstance(value, date):
-        errors[key] = f"请填写{label}"
+        errors[key] = _("请填写%(label)s", label=label)
         return False
     if value > date.today():
-        errors[key] = f"{label}不能晚于今天"
+        errors[key] = _("%(label)s不能晚于今天", label=label)
         return False
     return True
 
 
 def _number_problem(session: Session, number: str) -> str | None:
     if not NUMBER_RE.match(number):
-        return "证号只能包含数字、字母和“-”，最长32位"
+        return _("证号只能包含数字、字母和“-”，最长32位")
     if session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
-        return "该证号已被使用，请换一个或留空自动编号"
+        return _("该证号已被使用，请换一个或留空自动编号")
     return None
 
 
@@ -91,41 +92,46 @@ def issue_problems(
     """Field -> message for everything wrong with an issue (or a replacement); no writes."""
     errors: dict[str, str] = {}
     if member.status not in ON_REGISTER:
-        errors["member_id"] = f"该党员状态为“{member.status_label}”，不能发证"
+        errors["member_id"] = _(
+            "该党员状态为“%(status_label)s”，不能发证", status_label=member.status_label
+        )
     elif not can(actor, "certificate.manage", member.branch_id):
-        errors["member_id"] = "您只能为本支部的党员发证"
+        errors["member_id"] = _("您只能为本支部的党员发证")
     elif not replacing:
         held = valid_certificate(session, member.id)
         if held is not None:
-            errors["member_id"] = (
-                f"该党员已持有有效的流动党员证（{held.number}），如需换证请使用“换证”"
+            errors["member_id"] = _(
+                "该党员已持有有效的流动党员证（%(number)s），如需换证请使用“换证”",
+                number=held.number,
             )
     number = _text(data, "number").upper()
     if number and (problem := _number_problem(session, number)):
         errors["number"] = problem
     issued, expires = data.get("issued_on"), data.get("expires_on")
-    if _check_day(errors, "issued_on", issued, "发证日期") and issued < member.join_date:
-        errors["issued_on"] = f"发证日期不能早于入党日期（{member.join_date}）"
+    if _check_day(errors, "issued_on", issued, _("发证日期")) and issued < member.join_date:
+        errors["issued_on"] = _(
+            "发证日期不能早于入党日期（%(join_date)s）", join_date=member.join_date
+        )
     if not isinstance(expires, date):
-        errors["expires_on"] = "请填写有效期至"
+        errors["expires_on"] = _("请填写有效期至")
     elif isinstance(issued, date) and expires <= issued:
-        errors["expires_on"] = "有效期至应晚于发证日期"
+        errors["expires_on"] = _("有效期至应晚于发证日期")
     elif isinstance(issued, date) and expires > add_months(issued, MAX_VALID_MONTHS):
-        errors["expires_on"] = "有效期不能超过5年"
+        errors["expires_on"] = _("有效期不能超过5年")
     reason = _text(data, "reason")
     if not reason:
-        errors["reason"] = "请填写外出事由，如：外出务工"
+        errors["reason"] = _("请填写外出事由，如：外出务工")
     elif len(reason) > 100:
-        errors["reason"] = "外出事由不能超过100个字符"
+        errors["reason"] = _("外出事由不能超过100个字符")
     if len(_text(data, "destination")) > 200:
-        errors["destination"] = "外出去向不能超过200个字符"
+        errors["destination"] = _("外出去向不能超过200个字符")
     inflow = data.get("inflow_branch_id")
     if inflow not in (None, "", 0):
         branch = session.get(Branch, as_id(inflow)) if as_id(inflow) else None
         if branch is None:
-            errors["inflow_branch_id"] = "请选择本乡镇的支部，或留空"
+            errors["inflow_branch_id"] = _("请选择本乡镇的支部，或留空")
         elif branch.id == member.branch_id:
-            errors["inflow_branch_id"] = "流入地支部不能是党员所在的支部"
+            errors["inflow_branch_id"] = _("流入地支部不能是党员所在的支部")
     return errors
 
 
@@ -170,10 +176,10 @@ def _insert(session: Session, township: Township, cert: Certificate) -> None:
             return
         except IntegrityError:
             if valid_certificate(session, cert.member_id) is not None:
-                _refuse(session, {"member_id": "该党员刚刚被发放了有效的流动党员证"})
+                _refuse(session, {"member_id": _("该党员刚刚被发放了有效的流动党员证")})
             if not auto:
-                _refuse(session, {"number": "该证号已被使用，请换一个或留空自动编号"})
-    _refuse(session, {"number": "自动编号冲突，请稍后重试"})
+                _refuse(session, {"number": _("该证号已被使用，请换一个或留空自动编号")})
+    _refuse(session, {"number": _("自动编号冲突，请稍后重试")})
 
 
 def _refuse(session: Session, errors: dict[str, str]) -> NoReturn:
@@ -221,7 +227,7 @@ def do_issue(
 
 
 def _status_refusal(cert: Certificate, doing: str) -> str:
-    return f"该证{STATUS_LABELS[cert.status]}，不能{doing}"
+    return _("该证%(value)s，不能%(doing)s", value=STATUS_LABELS[cert.status], doing=doing)
 
 
 def replacement_problems(
@@ -229,19 +235,23 @@ def replacement_problems(
 ) -> dict[str, str]:
     """Field -> message for a 换证: only a valid or lost card not yet replaced, with a valid new one."""
     if old.replaced_by_id is not None:
-        return {"member_id": "该证已换发新证，请在新证上操作"}
+        return {"member_id": _("该证已换发新证，请在新证上操作")}
     if old.status not in (CertificateStatus.VALID, CertificateStatus.LOST):
-        return {"member_id": _status_refusal(old, "换证")}
+        return {"member_id": _status_refusal(old, _("换证"))}
     errors = issue_problems(session, actor, old.member, data, replacing=True)
     issued = data.get("issued_on")
     if "issued_on" not in errors and isinstance(issued, date) and issued < old.issued_on:
-        errors["issued_on"] = f"换证日期不能早于原证的发证日期（{old.issued_on}）"
+        errors["issued_on"] = _(
+            "换证日期不能早于原证的发证日期（%(issued_on)s）", issued_on=old.issued_on
+        )
     if len(_text(data, "notes")) > 500:
-        errors["notes"] = "换证说明不能超过500个字符"
+        errors["notes"] = _("换证说明不能超过500个字符")
     if not errors and old.status == CertificateStatus.LOST:
         held = valid_certificate(session, old.member_id)
         if held is not None:
-            errors["member_id"] = f"该党员已持有有效的流动党员证（{held.number}）"
+            errors["member_id"] = _(
+                "该党员已持有有效的流动党员证（%(number)s）", number=held.number
+            )
     return errors
 
 
@@ -256,7 +266,7 @@ def do_replace(
     before = _audit_view(old)
     notes = _text(data, "notes")
     if old.status == CertificateStatus.VALID:
-        _leave_valid(session, old, CertificateStatus.VOIDED, data["issued_on"], notes or "换证")
+        _leave_valid(session, old, CertificateStatus.VOIDED, data["issued_on"], notes or _("换证"))
     new = _new_certificate(session, actor, township, member, data)
     new.replaces_id = old.id
     _insert(session, township, new)
@@ -279,7 +289,7 @@ def _leave_valid(
         .execution_options(synchronize_session="fetch")
     )
     if changed.rowcount != 1:
-        _refuse(session, {"status": "该证状态刚被他人修改，请刷新页面后重试"})
+        _refuse(session, {"status": _("该证状态刚被他人修改，请刷新页面后重试")})
 
 
 def _status_change(
@@ -296,11 +306,13 @@ def _status_change(
     if cert.status != CertificateStatus.VALID:
         errors["status"] = _status_refusal(cert, label)
     day = data.get(key)
-    if _check_day(errors, key, day, f"{label}日期") and day < cert.issued_on:
-        errors[key] = f"{label}日期不能早于发证日期（{cert.issued_on}）"
+    if _check_day(errors, key, day, _("%(label)s日期", label=label)) and day < cert.issued_on:
+        errors[key] = _(
+            "%(label)s日期不能早于发证日期（%(issued_on)s）", label=label, issued_on=cert.issued_on
+        )
     notes = _text(data, "notes")
     if len(notes) > 500:
-        errors["notes"] = "说明不能超过500个字符"
+        errors["notes"] = _("说明不能超过500个字符")
     if errors:
         raise CertificateInvalid(errors)
     before = _audit_view(cert)
@@ -314,40 +326,47 @@ def do_report_loss(
     session: Session, actor: Any, cert: Certificate, data: dict[str, Any]
 ) -> Certificate:
     """挂失: the card stops being valid at once; a replacement can then be issued."""
-    spec = ("lost_on", "挂失", "certificate.lost")
+    spec = ("lost_on", _("挂失"), "certificate.lost")
     return _status_change(session, actor, cert, data, CertificateStatus.LOST, spec)
 
 
 def do_return(session: Session, actor: Any, cert: Certificate, data: dict[str, Any]) -> Certificate:
     """交回: the member came home and handed the card back."""
-    spec = ("returned_on", "交回", "certificate.returned")
+    spec = ("returned_on", _("交回"), "certificate.returned")
     return _status_change(session, actor, cert, data, CertificateStatus.RETURNED, spec)
 
 
 def verification_problems(actor: Any, cert: Certificate, data: dict[str, Any]) -> dict[str, str]:
     """Field -> message for a 验证; a certificate that is not valid is refused outright."""
     if cert.status != CertificateStatus.VALID:
-        return {"status": _status_refusal(cert, "验证")}
+        return {"status": _status_refusal(cert, _("验证"))}
     errors: dict[str, str] = {}
     day = data.get("verified_on")
-    if _check_day(errors, "verified_on", day, "验证日期"):
+    if _check_day(errors, "verified_on", day, _("验证日期")):
         if day < cert.issued_on:
-            errors["verified_on"] = f"验证日期不能早于发证日期（{cert.issued_on}）"
+            errors["verified_on"] = _(
+                "验证日期不能早于发证日期（%(issued_on)s）", issued_on=cert.issued_on
+            )
         elif cert.last_verified_on and day <= cert.last_verified_on:
-            errors["verified_on"] = f"验证日期应晚于上次验证日期（{cert.last_verified_on}）"
+            errors["verified_on"] = _(
+                "验证日期应晚于上次验证日期（%(last_verified_on)s）",
+                last_verified_on=cert.last_verified_on,
+            )
         elif day > cert.expires_on:
-            errors["verified_on"] = f"该证已于{cert.expires_on}到期，请办理换证"
+            errors["verified_on"] = _(
+                "该证已于%(expires_on)s到期，请办理换证", expires_on=cert.expires_on
+            )
     branch_id = data.get("branch_id")
     branch_id = as_id(branch_id)
     if branch_id not in cert.holder_branch_ids():
-        errors["branch_id"] = "请选择该证的流出地支部或流入地支部"
+        errors["branch_id"] = _("请选择该证的流出地支部或流入地支部")
     elif not can(actor, "certificate.verify", branch_id):
-        errors["branch_id"] = "您只能以本支部的名义验证"
+        errors["branch_id"] = _("您只能以本支部的名义验证")
     name = _text(data, "verifier_name") or getattr(actor, "display_name", "")
     if not name or len(name) > 32:
-        errors["verifier_name"] = "请填写验证人姓名（不超过32个字符）"
+        errors["verifier_name"] = _("请填写验证人姓名（不超过32个字符）")
     if len(_text(data, "notes")) > 500:
-        errors["notes"] = "说明不能超过500个字符"
+        errors["notes"] = _("说明不能超过500个字符")
     return errors
 
 

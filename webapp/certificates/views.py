@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
@@ -135,7 +136,7 @@ def _member_to_issue(member_id: int) -> Member:
 
 def _inflow_choices(exclude: int) -> list[tuple[str, str]]:
     options = [(str(i), n) for i, n in branch_options(db.session) if i != exclude]
-    return [("", "（不指定）"), *options]
+    return [("", _("（不指定）")), *options]
 
 
 @bp.route("/members/<int:member_id>/certificates/new", methods=["GET", "POST"])
@@ -151,7 +152,7 @@ def issue(member_id: int) -> Any:
     form.inflow_branch_id.choices = _inflow_choices(member.branch_id)
     cert = _submit(form, lambda d: do_issue(db.session, current_user, g.township, member, d))
     if cert is not None:
-        flash(f"已发证：{cert.number}", "success")
+        flash(_("已发证：%(number)s", number=cert.number), "success")
         return redirect(url_for(".show", certificate_id=cert.id))
     return _rendered("certificates/issue.html", form, member=member, old=None)
 
@@ -192,13 +193,21 @@ def verify(certificate_id: int) -> Any:
     )
     holders = [cert.branch, *([cert.inflow_branch] if cert.inflow_branch else [])]
     form.branch_id.choices = [
-        (str(b.id), f"{b.name}（{'流出地' if b.id == cert.branch_id else '流入地'}）")
+        (
+            str(b.id),
+            _("%(name)s（流出地）", name=b.name)
+            if b.id == cert.branch_id
+            else _("%(name)s（流入地）", name=b.name),
+        )
         for b in holders
         if can(current_user, "certificate.verify", b.id)
     ]
     done = _submit(form, lambda d: do_verify(db.session, current_user, g.township, cert, d))
     if done is not None:
-        flash(f"已验证，下次验证截止 {cert.due_on(verify_months(g.township))}", "success")
+        flash(
+            _("已验证，下次验证截止 %(value)s", value=cert.due_on(verify_months(g.township))),
+            "success",
+        )
         return redirect(url_for(".show", certificate_id=cert.id))
     months = verify_months(g.township)
     return _rendered("certificates/verify.html", form, cert=cert, due_on=cert.due_on(months))
@@ -223,7 +232,15 @@ def replace(certificate_id: int) -> Any:
     form.inflow_branch_id.choices = _inflow_choices(member.branch_id)
     new = _submit(form, lambda d: do_replace(db.session, current_user, g.township, old, d))
     if new is not None:
-        flash(f"已换发新证：{new.number}，原证 {old.number} {old.status_label}", "success")
+        flash(
+            _(
+                "已换发新证：%(number)s，原证 %(number2)s %(status_label)s",
+                number=new.number,
+                number2=old.number,
+                status_label=old.status_label,
+            ),
+            "success",
+        )
         return redirect(url_for(".show", certificate_id=new.id))
     return _rendered("certificates/issue.html", form, member=member, old=old)
 
@@ -274,7 +291,7 @@ def print_cards() -> Any:
         flash(next(iter(exc.errors.values())), "error")
         back = request.referrer or ""
         return redirect(back if back.startswith(request.host_url) else url_for(".index"))
-    flash("已提交，正在后台生成证件PDF", "success")
+    flash(_("已提交，正在后台生成证件PDF"), "success")
     return redirect(url_for(".print_job", print_id=job.id))
 
 

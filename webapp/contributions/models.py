@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,13 +25,13 @@ class ContributionKind(enum.StrEnum):
 
 
 CONTRIBUTION_LABELS = {
-    ContributionKind.ACTIVIST: "培养一名入党积极分子",
-    ContributionKind.BUSINESS_INFO: "传递一条致富信息",
-    ContributionKind.GOOD_DEED: "为村里办一件好事",
-    ContributionKind.VILLAGE_PLANNING: "带头参与村庄规划",
-    ContributionKind.VILLAGE_BUILDING: "带头建设新农村",
-    ContributionKind.HOMETOWN_SUPPORT: "带头支持家乡建设",
-    ContributionKind.RETURN_BUSINESS: "带头回乡创业",
+    ContributionKind.ACTIVIST: lazy_gettext("培养一名入党积极分子"),
+    ContributionKind.BUSINESS_INFO: lazy_gettext("传递一条致富信息"),
+    ContributionKind.GOOD_DEED: lazy_gettext("为村里办一件好事"),
+    ContributionKind.VILLAGE_PLANNING: lazy_gettext("带头参与村庄规划"),
+    ContributionKind.VILLAGE_BUILDING: lazy_gettext("带头建设新农村"),
+    ContributionKind.HOMETOWN_SUPPORT: lazy_gettext("带头支持家乡建设"),
+    ContributionKind.RETURN_BUSINESS: lazy_gettext("带头回乡创业"),
 }
 
 
@@ -43,9 +44,9 @@ class ReviewStatus(enum.StrEnum):
 
 
 REVIEW_LABELS = {
-    ReviewStatus.PENDING: "待确认",
-    ReviewStatus.CONFIRMED: "已确认",
-    ReviewStatus.REJECTED: "未通过",
+    ReviewStatus.PENDING: lazy_gettext("待确认"),
+    ReviewStatus.CONFIRMED: lazy_gettext("已确认"),
+    ReviewStatus.REJECTED: lazy_gettext("未通过"),
 }
 
 
@@ -59,10 +60,10 @@ class SupportNeed(enum.StrEnum):
 
 
 NEED_LABELS = {
-    SupportNeed.FARMING: "农忙",
-    SupportNeed.SAFETY: "安全",
-    SupportNeed.LIVING: "生活",
-    SupportNeed.OTHER: "其他",
+    SupportNeed.FARMING: lazy_gettext("农忙"),
+    SupportNeed.SAFETY: lazy_gettext("安全"),
+    SupportNeed.LIVING: lazy_gettext("生活"),
+    SupportNeed.OTHER: lazy_gettext("其他"),
 }
 
 
@@ -75,9 +76,9 @@ class SupportStatus(enum.StrEnum):
 
 
 SUPPORT_STATUS_LABELS = {
-    SupportStatus.OPEN: "待帮扶",
-    SupportStatus.IN_PROGRESS: "帮扶中",
-    SupportStatus.CLOSED: "已办结",
+    SupportStatus.OPEN: lazy_gettext("待帮扶"),
+    SupportStatus.IN_PROGRESS: lazy_gettext("帮扶中"),
+    SupportStatus.CLOSED: lazy_gettext("已办结"),
 }
 
 

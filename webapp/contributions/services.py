@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
@@ -28,18 +29,18 @@ def _text(data: dict[str, Any], key: str) -> str:
 def _past_day(errors: dict[str, str], data: dict[str, Any], key: str, label: str) -> Any:
     value = data.get(key)
     if not isinstance(value, date):
-        errors[key] = f"请填写{label}"
+        errors[key] = _("请填写%(label)s", label=label)
     elif value > date.today():
-        errors[key] = f"{label}不能晚于今天"
+        errors[key] = _("%(label)s不能晚于今天", label=label)
     return value
 
 
 def _description(errors: dict[str, str], data: dict[str, Any], key: str, label: str) -> str:
     text = _text(data, key)
     if len(text) < 4:
-        errors[key] = f"请具体填写{label}（至少4个字）"
+        errors[key] = _("请具体填写%(label)s（至少4个字）", label=label)
     elif len(text) > 2000:
-        errors[key] = f"{label}不能超过2000个字"
+        errors[key] = _("%(label)s不能超过2000个字", label=label)
     return text
 
 
@@ -50,9 +51,9 @@ def do_record_contribution(
     errors: dict[str, str] = {}
     kind = data.get("kind")
     if kind not in {k.value for k in ContributionKind}:
-        errors["kind"] = "请选择三个一、四带头的类别"
-    description = _description(errors, data, "description", "内容")
-    happened = _past_day(errors, data, "happened_on", "日期")
+        errors["kind"] = _("请选择三个一、四带头的类别")
+    description = _description(errors, data, "description", _("内容"))
+    happened = _past_day(errors, data, "happened_on", _("日期"))
     if errors:
         raise LifeInvalid(errors)
     row = Contribution(
@@ -83,9 +84,11 @@ def do_review_contribution(
     """The branch confirms a contribution, or sends it back with a reason."""
     reason = (reason or "").strip()
     if row.status != ReviewStatus.PENDING:
-        raise LifeInvalid({"status": f"该记录已{row.status_label}，不能重复审核"})
+        raise LifeInvalid(
+            {"status": _("该记录已%(status_label)s，不能重复审核", status_label=row.status_label)}
+        )
     if not confirm and not reason:
-        raise LifeInvalid({"reason": "退回时请填写原因"})
+        raise LifeInvalid({"reason": _("退回时请填写原因")})
     row.status = ReviewStatus.CONFIRMED if confirm else ReviewStatus.REJECTED
     row.confirmed_by_id = getattr(actor, "id", None)
     row.confirmed_by_name = getattr(actor, "display_name", "") or ""
@@ -111,11 +114,11 @@ def do_open_support(
     errors: dict[str, str] = {}
     need = data.get("need")
     if need not in {n.value for n in SupportNeed}:
-        errors["need"] = "请选择帮扶需求类别"
-    description = _description(errors, data, "description", "需求说明")
+        errors["need"] = _("请选择帮扶需求类别")
+    description = _description(errors, data, "description", _("需求说明"))
     opened = data.get("opened_on") or date.today()
     if not isinstance(opened, date) or opened > date.today():
-        errors["opened_on"] = "登记日期不能晚于今天"
+        errors["opened_on"] = _("登记日期不能晚于今天")
     if errors:
         raise LifeInvalid(errors)
     row = SupportRequest(
@@ -146,16 +149,18 @@ def do_add_service(
     """Record a service delivered; an open request moves to in progress."""
     errors: dict[str, str] = {}
     if request.status == SupportStatus.CLOSED:
-        errors["served_on"] = "该帮扶已办结，如需继续请先重新打开"
-    served = _past_day(errors, data, "served_on", "服务日期")
+        errors["served_on"] = _("该帮扶已办结，如需继续请先重新打开")
+    served = _past_day(errors, data, "served_on", _("服务日期"))
     if isinstance(served, date) and served < request.opened_on:
-        errors["served_on"] = f"服务日期不能早于登记日期（{request.opened_on}）"
+        errors["served_on"] = _(
+            "服务日期不能早于登记日期（%(opened_on)s）", opened_on=request.opened_on
+        )
     by = _text(data, "served_by")
     if not by:
-        errors["served_by"] = "请填写服务人或服务队"
+        errors["served_by"] = _("请填写服务人或服务队")
     elif len(by) > 64:
-        errors["served_by"] = "服务人不能超过64个字符"
-    what = _description(errors, data, "what", "服务内容")
+        errors["served_by"] = _("服务人不能超过64个字符")
+    what = _description(errors, data, "what", _("服务内容"))
     if errors:
         raise LifeInvalid(errors)
     row = SupportService(
@@ -187,7 +192,7 @@ def do_set_support_status(
 ) -> SupportRequest:
     """Move a request between open, in progress and closed."""
     if status not in {s.value for s in SupportStatus}:
-        raise LifeInvalid({"status": "请选择帮扶状态"})
+        raise LifeInvalid({"status": _("请选择帮扶状态")})
     before = request.status.value
     request.status = SupportStatus(status)
     record(

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -54,7 +55,7 @@ def _member_choices(action: str) -> list[tuple[str, str]]:
     stmt = select(Member).where(Member.status.in_(ACTIVE)).order_by(Member.name, Member.id)
     if limit is not None:
         stmt = stmt.where(Member.branch_id == limit)
-    return [("", "请选择")] + [
+    return [("", _("请选择"))] + [
         (str(m.id), f"{m.name}（{m.branch.name}）") for m in db.session.scalars(stmt)
     ]
 
@@ -71,7 +72,7 @@ def _submit(form: Any, action: str, service: Any) -> Any:
         if not form.validate():
             raise LifeInvalid({})
         if not as_id(form.member_id.data):
-            raise LifeInvalid({"member_id": "请选择党员"})
+            raise LifeInvalid({"member_id": _("请选择党员")})
         member = _member(form.member_id.data, action)
         return service(member, form.data_for_service())
     except LifeInvalid as exc:
@@ -112,7 +113,7 @@ def create() -> Any:
             lambda m, data: do_record_contribution(db.session, current_user, m, data),
         )
         if done is not None:
-            flash("已登记，待支部确认", "success")
+            flash(_("已登记，待支部确认"), "success")
             return redirect(url_for(".index"))
     return render_template("contributions/new.html", form=form), 422 if form.errors else 200
 
@@ -123,13 +124,13 @@ def _review(contribution_id: int, confirm: bool) -> Any:
     form = ReviewForm()
     try:
         if not form.validate():
-            raise LifeInvalid({"reason": "；".join(form.reason.errors)})
+            raise LifeInvalid({"reason": "；".join(map(str, form.reason.errors))})
         do_review_contribution(db.session, current_user, row, confirm, form.reason.data or "")
     except LifeInvalid as exc:
         db.session.rollback()
-        flash("；".join(exc.errors.values()), "error")
+        flash("；".join(map(str, exc.errors.values())), "error")
     else:
-        flash("已确认" if confirm else "已退回", "success")
+        flash(_("已确认") if confirm else _("已退回"), "success")
     return redirect(url_for(".index"))
 
 
@@ -175,7 +176,7 @@ def create_support() -> Any:
             lambda m, data: do_open_support(db.session, current_user, m, data),
         )
         if row is not None:
-            flash("帮扶需求已登记", "success")
+            flash(_("帮扶需求已登记"), "success")
             return redirect(url_for(".show_support", support_id=row.id))
     return render_template("contributions/support_new.html", form=form), (
         422 if form.errors else 200
@@ -219,7 +220,7 @@ def add_service(support_id: int) -> Any:
         db.session.rollback()
         form.attach_errors(exc.errors)
         return _support_page(row, form, 422)
-    flash("帮扶服务已登记", "success")
+    flash(_("帮扶服务已登记"), "success")
     return redirect(url_for(".show_support", support_id=row.id))
 
 
@@ -232,7 +233,7 @@ def set_status(support_id: int) -> Any:
         do_set_support_status(db.session, current_user, row, request.form.get("status"))
     except LifeInvalid as exc:
         db.session.rollback()
-        flash("；".join(exc.errors.values()), "error")
+        flash("；".join(map(str, exc.errors.values())), "error")
     else:
-        flash(f"状态已改为{row.status_label}", "success")
+        flash(_("状态已改为%(status_label)s", status_label=row.status_label), "success")
     return redirect(url_for(".show_support", support_id=row.id))

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from flask import Response, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -18,6 +20,7 @@ from webapp.audit.services import record
 from webapp.departures.census import Census, Tally, percent
 from webapp.departures.models import FLOW_LABELS
 from webapp.formulas import looks_like_formula
+from webapp.i18n import plain
 from webapp.imports.excel import XLSX
 from webapp.placements.services import OVERDUE_DAYS
 from webapp.risk.scorecards import MEASURES, Scorecard, Span, compute_scorecards
@@ -25,39 +28,49 @@ from webapp.risk.scorecards import MEASURES, Scorecard, Span, compute_scorecards
 Sheet = tuple[str, list[str], list[list[Any]]]  # sheet name, headers, rows
 
 CENSUS_HEADERS = [
-    "乡镇",
-    "党员",
-    "流动",
-    "占比(%)",
+    lazy_gettext("乡镇"),
+    lazy_gettext("党员"),
+    lazy_gettext("流动"),
+    lazy_gettext("占比(%)"),
     *FLOW_LABELS.values(),
-    "去向不明",
-    "长期在外",
+    lazy_gettext("去向不明"),
+    lazy_gettext("长期在外"),
 ]
 PLACEMENT_HEADERS = [
-    "乡镇",
-    "待报到",
-    f"其中超过{OVERDUE_DAYS}天",
-    "已流入",
-    "已结束",
-    "流入地拒收",
+    lazy_gettext("乡镇"),
+    lazy_gettext("待报到"),
+    lazy_gettext("其中超过%(days)s天", days=OVERDUE_DAYS),
+    lazy_gettext("已流入"),
+    lazy_gettext("已结束"),
+    lazy_gettext("流入地拒收"),
 ]
-ORGANISATION_HEADERS = ["组织名称", "维护乡镇", "待报到", "已流入"]
+ORGANISATION_HEADERS = [
+    lazy_gettext("组织名称"),
+    lazy_gettext("维护乡镇"),
+    lazy_gettext("待报到"),
+    lazy_gettext("已流入"),
+]
 SCORECARD_HEADERS = [
-    "乡镇",
+    lazy_gettext("乡镇"),
     *(
         column
         for label in MEASURES.values()
-        for column in (f"{label}(%)", f"{label}·完成", f"{label}·应完成", f"{label}·目标(%)")
+        for column in (
+            lazy_gettext("%(label)s(%%)", label=label),
+            lazy_gettext("%(label)s·完成", label=label),
+            lazy_gettext("%(label)s·应完成", label=label),
+            lazy_gettext("%(label)s·目标(%%)", label=label),
+        )
     ),
-    "达标支部",
-    "支部数",
+    lazy_gettext("达标支部"),
+    lazy_gettext("支部数"),
 ]
 
 
 def county_label(towns: list[Township]) -> str:
     """The counties of these townships, by name (one, unless a platform admin exports)."""
     names = dict.fromkeys(t.county.name for t in towns)
-    return "、".join(names) or "未分配乡镇"
+    return "、".join(names) or _("未分配乡镇")
 
 
 def _tally_row(tally: Tally) -> list[Any]:
@@ -75,7 +88,7 @@ def _tally_row(tally: Tally) -> list[Any]:
 def census_sheet(result: Census) -> Sheet:
     """分乡镇情况 as on the page: one row per township, then 合计."""
     rows = [_tally_row(t) for t in result.breakdown]
-    return "县级汇总", CENSUS_HEADERS, [*rows, _tally_row(result.total)]
+    return _("县级汇总"), CENSUS_HEADERS, [*rows, _tally_row(result.total)]
 
 
 def placement_sheets(
@@ -93,8 +106,8 @@ def placement_sheets(
         for o in flows["organisations"]
     ]
     return [
-        ("各乡镇", PLACEMENT_HEADERS, towns_rows),
-        ("接收流动党员的组织", ORGANISATION_HEADERS, organisations),
+        (_("各乡镇"), PLACEMENT_HEADERS, towns_rows),
+        (_("接收流动党员的组织"), ORGANISATION_HEADERS, organisations),
     ]
 
 
@@ -117,10 +130,11 @@ def scorecard_sheet(rows: list[tuple[Township, Scorecard, int, int]]) -> Sheet:
         measures = [total.measures[key] for key in MEASURES]
         values = [v for m in measures for v in (m.percent, m.done, m.due, m.target)]
         lines.append([town.name, *values, met, count])
-    return "目标考核", SCORECARD_HEADERS, lines
+    return _("目标考核"), SCORECARD_HEADERS, lines
 
 
 def _cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    value = plain(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if looks_like_formula(value):  # text, never a formula (webapp.formulas)
         cell.data_type, cell.quotePrefix = "s", True
@@ -132,7 +146,7 @@ def workbook_bytes(title: str, sheets: Iterable[Sheet]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for name, headers, rows in sheets:
-        sheet = book.create_sheet(name)
+        sheet = book.create_sheet(str(name))
         _cell(sheet, 1, 1, title).font = Font(bold=True, size=13)
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
         sheet.row_dimensions[1].height = 24

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ from webapp.departures.models import FLOW_LABELS
 from webapp.departures.rollup import county_census
 from webapp.duties.periods import PeriodInvalid
 from webapp.extensions import db
-from webapp.members.models import Member
+from webapp.home.county import county_rows
 from webapp.placements.services import OVERDUE_DAYS, county_flows
 from webapp.risk.scorecards import span_of
 
@@ -34,13 +35,13 @@ def _counts(model: Any, ids: list[int]) -> dict[int, int]:
 @bp.route("/")
 @require("county.view")
 def townships() -> Any:
-    """切换乡镇: only the assigned townships, never others."""
+    """切换乡镇: only the assigned townships, never others, each with its figures and what is
+    overdue there (webapp/home/county.py)."""
     towns = accessible_townships(db.session, current_user)
     ids = [t.id for t in towns]
     with reading_context(ids):
         branches = _counts(Branch, ids)
-        members = _counts(Member, ids)
-    rows = [(t, branches.get(t.id, 0), members.get(t.id, 0)) for t in towns]
+    rows = county_rows(db.session, towns, date.today(), branches)
     return render_template("county/townships.html", rows=rows)
 
 
@@ -93,7 +94,13 @@ def placements() -> Any:
 
 
 def _title(towns: list[Township], page: str, detail: str, today: date) -> str:
-    return f"{exports.county_label(towns)} {page}（{detail}，导出于 {today.isoformat()}）"
+    return _(
+        "%(value)s %(page)s（%(detail)s，导出于 %(value2)s）",
+        value=exports.county_label(towns),
+        page=page,
+        detail=detail,
+        value2=today.isoformat(),
+    )
 
 
 @bp.route("/census/export")
@@ -107,7 +114,9 @@ def census_export() -> Any:
         return redirect(url_for(".census", as_of=request.args.get("as_of", "")[:20]))
     with reading_context([t.id for t in towns]):
         result = county_census(db.session, towns, as_of)
-    title = _title(towns, "流动党员县级汇总", f"统计日期 {as_of.isoformat()}", today)
+    title = _title(
+        towns, _("流动党员县级汇总"), _("统计日期 %(value)s", value=as_of.isoformat()), today
+    )
     return _download(
         towns,
         title,
@@ -134,7 +143,7 @@ def placements_export() -> Any:
     towns = accessible_townships(db.session, current_user)
     today = date.today()
     flows, names = _placement_flows(towns, today)
-    title = _title(towns, "流入地管理汇总", f"截至 {today.isoformat()}", today)
+    title = _title(towns, _("流入地管理汇总"), _("截至 %(value)s", value=today.isoformat()), today)
     return _download(
         towns,
         title,
@@ -156,7 +165,7 @@ def scorecards_export() -> Any:
     except PeriodInvalid as exc:
         abort(400, description=str(exc))
     rows = exports.scorecard_rows(db.session, towns, span, today)
-    title = _title(towns, "县级目标考核", f"期间 {span.label}", today)
+    title = _title(towns, _("县级目标考核"), _("期间 %(label)s", label=span.label), today)
     return _download(
         towns,
         title,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
@@ -128,7 +129,7 @@ class Census:
                 for c in FlowCategory
             ],
             "unclassified": {
-                "label": "去向不明",
+                "label": _("去向不明"),
                 "count": self.unknown,
                 "share_of_mobile": self.share(self.unknown),
             },
@@ -279,7 +280,7 @@ def compute_census(
     groups = {
         b.id: Tally(b.id, b.name) for b in session.scalars(select(Branch).order_by(Branch.id))
     }
-    total = Tally(0, "合计")
+    total = Tally(0, _("合计"))
     tops: dict[str, list[tuple[str, int]]] = {"destination": [], "occupation": [], "industry": []}
     for kind, key, value, long_term, count in census_rows(session, as_of, long_term_days):
         if kind in tops:

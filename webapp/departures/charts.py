@@ -3,6 +3,7 @@
 import math
 from html import escape
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from webapp.departures.census import Census
@@ -27,13 +28,12 @@ def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:
 def category_pie(census: Census) -> Markup:
     """A donut of the flow categories, unknown whereabouts included."""
     slices = [(k, FLOW_LABELS[FlowCategory(k)], v) for k, v in census.categories.items()]
-    slices.append(("unknown", "去向不明", census.unknown))
+    slices.append(("unknown", _("去向不明"), census.unknown))
     total = sum(v for *_, v in slices)
-    parts = ['<svg viewBox="0 0 360 200" role="img" aria-label="流动去向构成" class="chart">']
+    title, empty, mobile = _("流动去向构成"), _("暂无流动党员"), _("流动党员")
+    parts = [f'<svg viewBox="0 0 360 200" role="img" aria-label="{title}" class="chart">']
     if total == 0:
-        parts.append(
-            '<text x="180" y="100" text-anchor="middle" fill="#6b7280">暂无流动党员</text>'
-        )
+        parts.append(f'<text x="180" y="100" text-anchor="middle" fill="#6b7280">{empty}</text>')
     angle = 0.0
     for key, _label, value in slices:
         if not value:
@@ -48,7 +48,7 @@ def category_pie(census: Census) -> Markup:
     if total:
         parts.append(
             f'<text x="100" y="96" text-anchor="middle" font-size="22" font-weight="700">{total}</text>'
-            '<text x="100" y="118" text-anchor="middle" font-size="12" fill="#6b7280">流动党员</text>'
+            f'<text x="100" y="118" text-anchor="middle" font-size="12" fill="#6b7280">{mobile}</text>'
         )
     for i, (key, label, value) in enumerate(slices):
         y = 34 + i * 30
@@ -65,9 +65,10 @@ def destination_bars(census: Census) -> Markup:
     """Horizontal bars of the top destinations (prefectures)."""
     rows = census.destinations
     height = max(60, 28 * len(rows) + 10)
-    parts = [f'<svg viewBox="0 0 360 {height}" role="img" aria-label="主要流向" class="chart">']
+    title, empty = _("主要流向"), _("暂无去向数据")
+    parts = [f'<svg viewBox="0 0 360 {height}" role="img" aria-label="{title}" class="chart">']
     if not rows:
-        parts.append('<text x="180" y="34" text-anchor="middle" fill="#6b7280">暂无去向数据</text>')
+        parts.append(f'<text x="180" y="34" text-anchor="middle" fill="#6b7280">{empty}</text>')
     top = max((c for _, c in rows), default=1)
     for i, (name, count) in enumerate(rows):
         y = 8 + i * 28

@@ -3,6 +3,7 @@
 import enum
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,12 +22,12 @@ class FlowCategory(enum.StrEnum):
 
 
 FLOW_LABELS = {
-    FlowCategory.CROSS_PROVINCE: "跨省流动",
-    FlowCategory.IN_PROVINCE: "省内市外",
-    FlowCategory.IN_PREFECTURE: "市内县外",
-    FlowCategory.IN_COUNTY: "县内流动",
+    FlowCategory.CROSS_PROVINCE: lazy_gettext("跨省流动"),
+    FlowCategory.IN_PROVINCE: lazy_gettext("省内市外"),
+    FlowCategory.IN_PREFECTURE: lazy_gettext("市内县外"),
+    FlowCategory.IN_COUNTY: lazy_gettext("县内流动"),
 }
-UNKNOWN_LABEL = "去向不明"
+UNKNOWN_LABEL = lazy_gettext("去向不明")
 
 
 class Departure(TenantScoped, Timestamped, Base):

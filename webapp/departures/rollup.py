@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -111,7 +112,7 @@ def township_parts(session: Session, townships: list[Township], as_of: date) -> 
 def county_census(session: Session, townships: list[Township], as_of: date) -> Census:
     """The census summed over townships (read in one reading scope), by township."""
     parts = township_parts(session, townships, as_of)
-    total = Tally(0, "合计")
+    total = Tally(0, _("合计"))
     destinations: Counter[str] = Counter()
     occupations: Counter[str] = Counter()
     industries: Counter[str] = Counter()

@@ -4,6 +4,7 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,14 +33,14 @@ class DepartureInvalid(ValueError):
 
 def _check_day(errors: dict[str, str], field: str, value: Any, label: str) -> None:
     if not isinstance(value, date):
-        errors[field] = f"请填写{label}"
+        errors[field] = _("请填写%(label)s", label=label)
     elif value > date.today():
-        errors[field] = f"{label}不能晚于今天"
+        errors[field] = _("%(label)s不能晚于今天", label=label)
 
 
 def _address_problem(problem: str) -> str:
     """The parser's message, naming the 去向地址 field it is about."""
-    return "去向" + problem if problem.startswith("地址") else "去向地址中" + problem
+    return _("去向") + problem if problem.startswith("地址") else _("去向地址中") + problem
 
 
 def destination_fields(home_code: str, address: str) -> tuple[dict[str, Any], str | None]:
@@ -59,7 +60,7 @@ def destination_fields(home_code: str, address: str) -> tuple[dict[str, Any], st
         return empty, None
     parsed = divisions.parse_address(address)
     if parsed.code is None:
-        return empty, _address_problem(parsed.problem or "地址无法识别，请填写省、市、区县")
+        return empty, _address_problem(parsed.problem or _("地址无法识别，请填写省、市、区县"))
     category = divisions.flow_category(home_code, parsed.code)
     province = divisions.province_of(parsed.code)
     prefecture = divisions.prefecture_of(parsed.code)
@@ -82,15 +83,15 @@ def _stint_fields(
     fields.update({k: (data.get(k) or "").strip() for k in ("living", "study", "notes")})
     for key, limit in TEXT_LIMITS.items():
         if len(fields[key]) > limit:
-            errors[key] = f"不能超过{limit}个字符"
+            errors[key] = _("不能超过%(limit)s个字符", limit=limit)
     if fields["phone"] and not CONTACT_PHONE_RE.match(fields["phone"]):
-        errors["phone"] = "联系电话应为11位手机号或带区号的固定电话"
+        errors["phone"] = _("联系电话应为11位手机号或带区号的固定电话")
     if fields["email"] and not EMAIL_RE.match(fields["email"]):
-        errors["email"] = "电子邮箱格式不正确"
+        errors["email"] = _("电子邮箱格式不正确")
     address = "" if data.get("whereabouts_unknown") else fields["address"]
     destination, problem = destination_fields(township.division_code, address)
     if not address and not data.get("whereabouts_unknown"):
-        problem = "请填写去向地址；不知去向时请勾选“去向不明”"
+        problem = _("请填写去向地址；不知去向时请勾选“去向不明”")
     if problem:
         errors["address"] = problem
     fields.update(destination)
@@ -109,13 +110,13 @@ def registration_problems(
     """Field -> message for a 外出登记 (member None: not registered yet) and its stint; no writes."""
     errors: dict[str, str] = {}
     departed = data.get("departed_on")
-    _check_day(errors, "departed_on", departed, "外出日期")
+    _check_day(errors, "departed_on", departed, _("外出日期"))
     expected = data.get("expected_return")
     if isinstance(departed, date) and isinstance(expected, date) and expected < departed:
-        errors["expected_return"] = "预计返回日期不能早于外出日期"
+        errors["expected_return"] = _("预计返回日期不能早于外出日期")
     if member is not None and member.id is not None:
         if current_departure(session, member) is not None:
-            errors["departed_on"] = "该党员已在外，请先登记返回或登记去向变更"
+            errors["departed_on"] = _("该党员已在外，请先登记返回或登记去向变更")
         last_return = session.scalar(
             select(Departure.returned_on)
             .where(Departure.member_id == member.id)
@@ -123,7 +124,9 @@ def registration_problems(
             .limit(1)
         )
         if isinstance(departed, date) and last_return and departed < last_return:
-            errors["departed_on"] = f"外出日期不能早于上次返回日期（{last_return}）"
+            errors["departed_on"] = _(
+                "外出日期不能早于上次返回日期（%(last_return)s）", last_return=last_return
+            )
     fields = _stint_fields(township, data, errors)
     return errors, fields
 
@@ -192,13 +195,15 @@ def do_move(
     """去向变更: close the current stint on the move date and open a new one."""
     errors: dict[str, str] = {}
     moved = data.get("moved_on")
-    _check_day(errors, "moved_on", moved, "变更日期")
+    _check_day(errors, "moved_on", moved, _("变更日期"))
     trip = current_departure(session, member)
     if trip is None:
-        errors["moved_on"] = "该党员当前不在外，请先进行外出登记"
+        errors["moved_on"] = _("该党员当前不在外，请先进行外出登记")
     current = trip.stints[-1] if trip and trip.stints else None
     if isinstance(moved, date) and current is not None and moved <= current.valid_from:
-        errors["moved_on"] = f"变更日期应晚于当前去向的开始日期（{current.valid_from}）"
+        errors["moved_on"] = _(
+            "变更日期应晚于当前去向的开始日期（%(valid_from)s）", valid_from=current.valid_from
+        )
     fields = _stint_fields(township, data, errors)
     if errors:
         raise DepartureInvalid(errors)
@@ -228,14 +233,14 @@ def do_return(session: Session, actor: Any, member: Member, data: dict[str, Any]
     """返回登记: close the trip and its current stint."""
     errors: dict[str, str] = {}
     returned = data.get("returned_on")
-    _check_day(errors, "returned_on", returned, "返回日期")
+    _check_day(errors, "returned_on", returned, _("返回日期"))
     trip = current_departure(session, member)
     if trip is None:
-        errors["returned_on"] = "该党员当前不在外，无需登记返回"
+        errors["returned_on"] = _("该党员当前不在外，无需登记返回")
     elif isinstance(returned, date) and returned < max(
         [trip.departed_on, *(s.valid_from for s in trip.stints)]
     ):
-        errors["returned_on"] = "返回日期不能早于外出日期或最近一次去向变更日期"
+        errors["returned_on"] = _("返回日期不能早于外出日期或最近一次去向变更日期")
     notes = (data.get("notes") or "").strip()
     problem = card.choice_problem(session, member, data.get(card.FIELD))
     if problem:

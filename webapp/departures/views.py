@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -76,7 +77,7 @@ def register(member_id: int) -> Any:
         form,
         member,
         lambda data: do_register_departure(db.session, current_user, g.township, member, data),
-        "外出登记已保存",
+        _("外出登记已保存"),
         "departures/register.html",
     )
 
@@ -91,7 +92,7 @@ def move(member_id: int) -> Any:
         form,
         member,
         lambda data: do_move(db.session, current_user, g.township, member, data),
-        "去向变更已保存",
+        _("去向变更已保存"),
         "departures/move.html",
     )
 
@@ -106,7 +107,7 @@ def return_home(member_id: int) -> Any:
         form,
         member,
         lambda data: do_return(db.session, current_user, member, data),
-        "返回登记已保存",
+        _("返回登记已保存"),
         "departures/return.html",
         card=valid_certificate(db.session, member.id),
     )
@@ -143,16 +144,18 @@ def index() -> Any:
 def _csv(census: Census) -> Response:
     out = io.StringIO()
     writer = SafeCsvWriter(out)
-    writer.writerow(["统计日期", census.as_of.isoformat()])
-    writer.writerow(["项目", "人数", "占比(%)"])
-    writer.writerow(["党员总数", census.members, ""])
-    writer.writerow(["流动党员", census.mobile, census.mobile_share])
+    writer.writerow([_("统计日期"), census.as_of.isoformat()])
+    writer.writerow([_("项目"), _("人数"), _("占比(%)")])
+    writer.writerow([_("党员总数"), census.members, ""])
+    writer.writerow([_("流动党员"), census.mobile, census.mobile_share])
     for key, count in census.categories.items():
         writer.writerow([FLOW_LABELS[key], count, census.share(count)])  # type: ignore[index]
-    writer.writerow(["去向不明", census.unknown, census.share(census.unknown)])
-    writer.writerow(["长期在外", census.long_term, census.share(census.long_term)])
+    writer.writerow([_("去向不明"), census.unknown, census.share(census.unknown)])
+    writer.writerow([_("长期在外"), census.long_term, census.share(census.long_term)])
     writer.writerow([])
-    writer.writerow(["支部", "党员", "流动党员", *FLOW_LABELS.values(), "去向不明", "长期在外"])
+    writer.writerow(
+        [_("支部"), _("党员"), _("流动党员"), *FLOW_LABELS.values(), _("去向不明"), _("长期在外")]
+    )
     for b in census.breakdown:
         writer.writerow(
             [

@@ -8,6 +8,7 @@ stands for a branch on the platform (branch_id) or for an organisation off it.
 
 import enum
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,9 +25,9 @@ class OrganisationKind(enum.StrEnum):
 
 
 KIND_LABELS = {
-    OrganisationKind.BRANCH: "平台内党支部",
-    OrganisationKind.MOBILE_BRANCH: "流动党员临时党支部",
-    OrganisationKind.OFF_PLATFORM: "平台外组织",
+    OrganisationKind.BRANCH: lazy_gettext("平台内党支部"),
+    OrganisationKind.MOBILE_BRANCH: lazy_gettext("流动党员临时党支部"),
+    OrganisationKind.OFF_PLATFORM: lazy_gettext("平台外组织"),
 }
 
 

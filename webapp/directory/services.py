@@ -3,6 +3,8 @@
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,10 +19,10 @@ from webapp.divisions.registry import full_name, get, normalize_code, registry
 PHONE_RE = re.compile(r"^[0-9\-]{7,20}$")
 LIMITS = {"name": 64, "address": 200, "contact_name": 32, "national_ref": 32}
 LABELS = {
-    "name": "组织名称",
-    "address": "地址",
-    "contact_name": "联系人",
-    "national_ref": "全国党员管理信息系统编号",
+    "name": lazy_gettext("组织名称"),
+    "address": lazy_gettext("地址"),
+    "contact_name": lazy_gettext("联系人"),
+    "national_ref": lazy_gettext("全国党员管理信息系统编号"),
 }
 
 
@@ -79,19 +81,19 @@ def problems(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
     errors: dict[str, str] = {}
     clean = {k: str(data.get(k) or "").strip() for k in (*LIMITS, "phone", "division_code")}
     if not clean["name"]:
-        errors["name"] = "请填写组织名称"
+        errors["name"] = _("请填写组织名称")
     for key, limit in LIMITS.items():
         if len(clean[key]) > limit:
-            errors[key] = f"{LABELS[key]}不超过{limit}个字符"
+            errors[key] = _("%(value)s不超过%(limit)s个字符", value=LABELS[key], limit=limit)
     code = normalize_code(clean["division_code"])
     if not clean["division_code"]:
-        errors["division_code"] = "请填写所在地的行政区划代码（6位）"
+        errors["division_code"] = _("请填写所在地的行政区划代码（6位）")
     elif len(clean["division_code"]) not in (6, 9, 12) or code is None or get(code) is None:
-        errors["division_code"] = "行政区划代码不存在，请填写6位县级代码，如 330624（新昌县）"
+        errors["division_code"] = _("行政区划代码不存在，请填写6位县级代码，如 330624（新昌县）")
     else:
         clean["division_code"] = code
     if clean["phone"] and not PHONE_RE.match(clean["phone"]):
-        errors["phone"] = "联系电话只能包含数字和“-”，7至20位"
+        errors["phone"] = _("联系电话只能包含数字和“-”，7至20位")
     clean["accepting"] = bool(data.get("accepting", True))
     return errors, clean
 
@@ -187,9 +189,9 @@ def do_create_mobile_branch(
     errors, clean = problems(data)
     host = str(data.get("host") or "").strip()
     if not host:
-        errors["host"] = "请填写依托单位"
+        errors["host"] = _("请填写依托单位")
     elif len(host) > 64:
-        errors["host"] = "依托单位不超过64个字符"
+        errors["host"] = _("依托单位不超过64个字符")
     if errors:
         raise DirectoryError(errors)
     try:
@@ -209,7 +211,7 @@ def do_create_mobile_branch(
         session.flush()
     except IntegrityError:  # the same name created at the same moment
         session.rollback()
-        raise DirectoryError({"name": "本乡镇已有同名支部"}) from None
+        raise DirectoryError({"name": _("本乡镇已有同名支部")}) from None
     record(
         session,
         actor,

@@ -3,6 +3,7 @@ At most one reminder a calendar month while the arrears last; paying up stops th
 
 from collections.abc import Iterator
 
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from notifications.models import Channel
@@ -48,16 +49,18 @@ def dues_arrears(session: Session, ctx: RuleContext) -> Iterator[Due]:
 register(
     Rule(
         key="dues.arrears",
-        label="党费欠缴提醒",
-        audience="党员",
-        description="欠缴党费（含当月）达到设定月数的党员，每月提醒一次，直至补缴。按党章第九条，"
-        "党员没有正当理由连续六个月不交纳党费的被认为是自行脱党，请在此之前及早提醒。",
+        label=lazy_gettext("党费欠缴提醒"),
+        audience=lazy_gettext("党员"),
+        description=lazy_gettext(
+            "欠缴党费（含当月）达到设定月数的党员，每月提醒一次，直至补缴。按党章第九条，"
+            "党员没有正当理由连续六个月不交纳党费的被认为是自行脱党，请在此之前及早提醒。"
+        ),
         placeholders={
-            "name": "党员姓名",
-            "months": "欠缴月数（含当月）",
-            "amount": "欠缴金额（元）",
-            "month": "截至月份，如“2026年3月”",
-            "township": "乡镇名称",
+            "name": lazy_gettext("党员姓名"),
+            "months": lazy_gettext("欠缴月数（含当月）"),
+            "amount": lazy_gettext("欠缴金额（元）"),
+            "month": lazy_gettext("截至月份，如“2026年3月”"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates={
             Channel.SMS: MessageTemplate("", ARREARS_SMS),
@@ -72,7 +75,7 @@ register(
         due=dues_arrears,
         period_key=month_period,
         lead_days=3,
-        lead_label="欠缴满几个月时提醒（含当月）",
+        lead_label=lazy_gettext("欠缴满几个月时提醒（含当月）"),
         lead_range=(1, 6),
         essential=True,
     )

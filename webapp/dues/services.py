@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,16 +41,16 @@ def parse_amount(value: Any, field: str, label: str, errors: dict[str, str]) -> 
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        errors[field] = f"请填写{label}（元），如 12.50"
+        errors[field] = _("请填写%(label)s（元），如 12.50", label=label)
         return None
     if not amount.is_finite():
-        errors[field] = f"请填写{label}（元），如 12.50"
+        errors[field] = _("请填写%(label)s（元），如 12.50", label=label)
     elif amount < 0:
-        errors[field] = f"{label}不能为负数"
+        errors[field] = _("%(label)s不能为负数", label=label)
     elif amount != amount.quantize(Decimal("0.01")):
-        errors[field] = f"{label}最多保留两位小数"
+        errors[field] = _("%(label)s最多保留两位小数", label=label)
     elif amount > MAX_AMOUNT:
-        errors[field] = f"{label}过大"
+        errors[field] = _("%(label)s过大", label=label)
     else:
         return amount.quantize(Decimal("0.01"))
     return None
@@ -62,10 +63,10 @@ def rate_of(session: Session, member_id: int) -> DuesRate | None:
 
 def _rate_fields(data: dict[str, Any]) -> tuple[Decimal, date]:
     errors: dict[str, str] = {}
-    amount = parse_amount(data.get("monthly_amount"), "monthly_amount", "月缴党费", errors)
+    amount = parse_amount(data.get("monthly_amount"), "monthly_amount", _("月缴党费"), errors)
     start = data.get("start_month")
     if not isinstance(start, date):
-        errors["start_month"] = "请填写起缴月份"
+        errors["start_month"] = _("请填写起缴月份")
     if errors or amount is None or not isinstance(start, date):
         raise LifeInvalid(errors)
     return amount, month_start(start)
@@ -83,9 +84,11 @@ def do_set_bulk_rates(
     """批量设定: one amount and start month for every member chosen; all or nothing."""
     amount, start = _rate_fields(data)
     if not members:
-        raise LifeInvalid({"member_ids": "请勾选要设定月缴党费的党员"})
+        raise LifeInvalid({"member_ids": _("请勾选要设定月缴党费的党员")})
     if len(members) > MAX_BULK:
-        raise LifeInvalid({"member_ids": f"一次最多设定{MAX_BULK}名党员，请按支部分批设定"})
+        raise LifeInvalid(
+            {"member_ids": _("一次最多设定%(MAX_BULK)s名党员，请按支部分批设定", MAX_BULK=MAX_BULK)}
+        )
     return do_set_rates(session, actor, members, amount, start)
 
 
@@ -106,7 +109,7 @@ def do_set_rates(
             session.rollback()
             if all(rate_of(session, m.id) is None for m in members):
                 raise  # not the other clerk's rate: some other fault
-    raise LifeInvalid({"monthly_amount": "月缴党费刚被他人修改，请刷新页面后重试"})
+    raise LifeInvalid({"monthly_amount": _("月缴党费刚被他人修改，请刷新页面后重试")})
 
 
 def _save_rate(
@@ -150,7 +153,7 @@ def _months_count(value: Any, errors: dict[str, str]) -> int:
     except (TypeError, ValueError):
         months = 0
     if not 1 <= months <= 24:
-        errors["months"] = "缴纳月数应为1至24个月"
+        errors["months"] = _("缴纳月数应为1至24个月")
     return months
 
 
@@ -161,21 +164,21 @@ def do_record_payment(
     errors: dict[str, str] = {}
     first = data.get("first_month")
     if not isinstance(first, date):
-        errors["first_month"] = "请填写缴纳的起始月份"
+        errors["first_month"] = _("请填写缴纳的起始月份")
     months = _months_count(data.get("months"), errors)
-    amount = parse_amount(data.get("amount"), "amount", "缴纳金额", errors)
+    amount = parse_amount(data.get("amount"), "amount", _("缴纳金额"), errors)
     paid_on = data.get("paid_on")
     if not isinstance(paid_on, date):
-        errors["paid_on"] = "请填写缴纳日期"
+        errors["paid_on"] = _("请填写缴纳日期")
     elif paid_on > date.today():
-        errors["paid_on"] = "缴纳日期不能晚于今天"
+        errors["paid_on"] = _("缴纳日期不能晚于今天")
     branch_id = as_id(data.get("branch_id") or member.branch_id)
     branch = session.get(Branch, branch_id) if branch_id else None
     if branch is None:
-        errors["branch_id"] = "请选择本乡镇的缴纳支部（本支部或流入地支部）"
+        errors["branch_id"] = _("请选择本乡镇的缴纳支部（本支部或流入地支部）")
     note = str(data.get("receipt_note") or "").strip()
     if len(note) > 200:
-        errors["receipt_note"] = "收据说明不能超过200个字符"
+        errors["receipt_note"] = _("收据说明不能超过200个字符")
     if "first_month" not in errors and "months" not in errors:
         _check_overlap(session, member, month_start(first), months, errors)
     if amount is not None and "months" not in errors:
@@ -231,9 +234,11 @@ def _check_amount(
         return
     expected = rate.monthly_amount * months
     if amount != expected:
-        errors["amount"] = (
-            f"金额应为{months}个月×{rate.monthly_amount}元={expected}元；"
-            "如月缴标准已调整，请先修改月缴党费"
+        errors["amount"] = _(
+            "金额应为%(months)s个月×%(monthly_amount)s元=%(expected)s元；如月缴标准已调整，请先修改月缴党费",
+            months=months,
+            monthly_amount=rate.monthly_amount,
+            expected=expected,
         )
 
 

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -98,7 +99,7 @@ def bulk_rates() -> Any:
         db.session.rollback()
         form.attach_errors(exc.errors)
         return _index_page(form, 422)
-    flash(f"已为{len(members)}名党员设定月缴党费", "success")
+    flash(_("已为%(n_members)s名党员设定月缴党费", n_members=len(members)), "success")
     return redirect(url_for(".index", **{k: v for k, v in request.args.items() if k != "page"}))
 
 
@@ -150,7 +151,7 @@ def set_rate(member_id: int) -> Any:
         db.session.rollback()
         form.attach_errors(exc.errors)
         return _member_page(member, rate_form=form, status=422)
-    flash("月缴党费已保存", "success")
+    flash(_("月缴党费已保存"), "success")
     return redirect(url_for(".member", member_id=member.id))
 
 
@@ -168,7 +169,7 @@ def pay(member_id: int) -> Any:
         db.session.rollback()
         form.attach_errors(exc.errors)
         return _member_page(member, pay_form=form, status=422)
-    flash("党费缴纳已登记", "success")
+    flash(_("党费缴纳已登记"), "success")
     return redirect(url_for(".member", member_id=member.id))
 
 
@@ -179,5 +180,5 @@ def delete_payment(payment_id: int) -> Any:
     payment = get_in_tenant(db.session, DuesPayment, payment_id)
     member = _member(payment.member_id, "dues.manage")
     do_delete_payment(db.session, current_user, payment)
-    flash("缴纳记录已删除", "success")
+    flash(_("缴纳记录已删除"), "success")
     return redirect(url_for(".member", member_id=member.id))

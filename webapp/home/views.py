@@ -1,5 +1,6 @@
 """/ sends each user to their township (or the township picker); /t/<slug>/ is the township home."""
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from webapp.audit.services import township_log
 from webapp.auth.access import accessible_townships
 from webapp.auth.decorators import require
+from webapp.auth.models import Role
 from webapp.auth.permissions import branch_limit, can
 from webapp.auth.second_factor import SETTING as SECOND_FACTOR
 from webapp.branches.models import Branch, BranchKind
@@ -16,6 +18,8 @@ from webapp.certificates.services import verify_months
 from webapp.departures.views import long_term_days
 from webapp.extensions import db
 from webapp.home.forms import SettingsForm
+from webapp.home.today import Today, for_committee, for_secretary
+from webapp.home.township_today import for_township
 from webapp.members.models import Member
 from webapp.risk.rules import DEFAULTS as RISK_SETTINGS
 from webapp.risk.rules import setting as risk_setting
@@ -53,15 +57,32 @@ def _township_figures() -> dict[str, int]:
     }
 
 
+def _today(user: Any) -> Today | None:
+    """The role's 今日待办, or None for a member (who keeps their own page)."""
+    today = date.today()
+    months = verify_months(g.township)
+    if user.role == Role.COMMITTEE_MEMBER:
+        return for_committee(db.session, user, today, months)
+    if user.role == Role.BRANCH_SECRETARY:
+        return for_secretary(db.session, user, today, months)
+    if branch_limit(user, "member.view") is not None or not can(user, "member.view"):
+        return None
+    return for_township(db.session, user, g.township, today, months)
+
+
 @township_bp.route("/")
 def home() -> Any:
-    """乡镇首页: figures, shortcuts and recent changes."""
+    """乡镇首页: today's work for the role, figures, shortcuts and recent changes."""
     recent = []
     if can(current_user, "audit.view"):
         recent = db.session.scalars(township_log(g.township.id).limit(8)).all()
     own = db.session.get(Member, current_user.member_id) if current_user.member_id else None
     return render_template(
-        "home/township.html", figures=_township_figures(), recent=recent, own=own
+        "home/township.html",
+        figures=_township_figures(),
+        recent=recent,
+        own=own,
+        todo=_today(current_user),
     )
 
 

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from webapp.formulas import looks_like_formula
+from webapp.i18n import plain
 from webapp.imports.limits import HOSTILE_XML, NOT_EXCEL, LimitExceeded, check_archive
 
 if not openpyxl.DEFUSEDXML:  # parsing uploads without it is not an option: fail at start-up
@@ -293,7 +294,7 @@ def template_bytes(branch_names: list[str]) -> bytes:
 def table_bytes(title: str, headers: list[str], rows: Iterable[list[Any]]) -> bytes:
     """A one-sheet workbook written as it streams: dates as dates, long numbers as text."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
+    sheet = book.create_sheet(str(title))
     for index, name in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 22 if name in TEXT_COLUMNS else 14
     sheet.append([_bold(sheet, h) for h in headers])
@@ -303,7 +304,7 @@ def table_bytes(title: str, headers: list[str], rows: Iterable[list[Any]]) -> by
 
 
 def _bold(sheet: Any, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=plain(value))
     cell.font = Font(bold=True)
     return cell
 
@@ -316,6 +317,7 @@ def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
 
 
 def _out(sheet: Any, value: Any) -> Any:
+    value = plain(value)
     if looks_like_formula(value):
         return _text_cell(sheet, value)
     if isinstance(value, date | datetime):

@@ -3,6 +3,8 @@
 from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
@@ -82,9 +84,9 @@ def export_scope(actor: Any, requested: int | None, branch_ids: set[int]) -> int
     """The branch to export (None: the whole township), or ExportRefused."""
     limit = branch_limit(actor, "roster.export")
     if requested is not None and requested not in branch_ids:
-        raise ExportRefused("没有这个支部", 404)
+        raise ExportRefused(_("没有这个支部"), 404)
     if limit is not None and requested not in (None, limit):
-        raise ExportRefused("您只能导出本支部的花名册")
+        raise ExportRefused(_("您只能导出本支部的花名册"))
     return limit if limit is not None else requested
 
 
@@ -104,7 +106,8 @@ def do_export(
             shown["full"] += int(full or call)
             yield _line(member, trip, stint, names.get(member.branch_id, ""), full, call)
 
-    content = table_bytes("花名册", HEADERS, lines())
+    with force_locale("zh_CN"):  # the import template's language: an export reads back in
+        content = table_bytes("花名册", HEADERS, lines())
     record(
         session,
         actor,

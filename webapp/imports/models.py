@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, TypeDecorator
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -33,17 +34,17 @@ class ImportMode(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    ImportStatus.UPLOADED: "已上传，等待校验",
-    ImportStatus.VALIDATING: "校验中",
-    ImportStatus.PREVIEWED: "已校验，等待确认导入",
-    ImportStatus.IMPORTING: "导入中",
-    ImportStatus.DONE: "已完成",
-    ImportStatus.FAILED: "失败",
-    ImportStatus.UNREADABLE: "此文件无法读取",
+    ImportStatus.UPLOADED: lazy_gettext("已上传，等待校验"),
+    ImportStatus.VALIDATING: lazy_gettext("校验中"),
+    ImportStatus.PREVIEWED: lazy_gettext("已校验，等待确认导入"),
+    ImportStatus.IMPORTING: lazy_gettext("导入中"),
+    ImportStatus.DONE: lazy_gettext("已完成"),
+    ImportStatus.FAILED: lazy_gettext("失败"),
+    ImportStatus.UNREADABLE: lazy_gettext("此文件无法读取"),
 }
 MODE_LABELS = {
-    ImportMode.VALID_ONLY: "只导入无误的行",
-    ImportMode.ALL_OR_NOTHING: "全部无误才导入",
+    ImportMode.VALID_ONLY: lazy_gettext("只导入无误的行"),
+    ImportMode.ALL_OR_NOTHING: lazy_gettext("全部无误才导入"),
 }
 RUNNING = (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.UNREADABLE)

@@ -4,6 +4,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ VALIDATE_TASK = "workers.tasks.imports.validate_import"
 IMPORT_TASK = "workers.tasks.imports.run_import"
 BATCH = 200
 MAX_FILENAME = 255
-UNREADABLE = (
+UNREADABLE = lazy_gettext(
     "此文件无法读取：处理它的程序连续 {n} 次意外中断，系统已停止处理此文件，以免影响其他工作。"
     "请在 Excel 中打开文件，另存为新的 .xlsx 文件后重新上传；如仍无法导入，请联系县级管理员"
 )
@@ -44,10 +46,10 @@ def do_upload(
 ) -> ImportJob:
     """Store the uploaded file and queue its validation (after commit)."""
     if not content:
-        raise ImportRefused("上传的文件是空的，请选择填写好的 Excel 文件")
+        raise ImportRefused(_("上传的文件是空的，请选择填写好的 Excel 文件"))
     job = ImportJob(
         tenant_id=township.id,
-        filename=(filename or "花名册.xlsx")[-MAX_FILENAME:],
+        filename=(filename or _("花名册.xlsx"))[-MAX_FILENAME:],
         size=len(content),
         content=content,
         uploaded_by=getattr(actor, "id", None),
@@ -146,16 +148,18 @@ def do_start_import(session: Session, actor: Any, job: ImportJob, mode: str) -> 
     try:
         chosen = ImportMode(mode)
     except ValueError:
-        raise ImportRefused("请选择导入方式") from None
+        raise ImportRefused(_("请选择导入方式")) from None
     if job.status != ImportStatus.PREVIEWED:
-        raise ImportRefused("该文件尚未校验完成，或已经导入过，不能再次导入")
+        raise ImportRefused(_("该文件尚未校验完成，或已经导入过，不能再次导入"))
     if chosen == ImportMode.ALL_OR_NOTHING and job.error_rows:
         raise ImportRefused(
-            f"文件中有 {job.error_rows} 行有误。选择“全部无误才导入”时不会导入任何数据；"
-            "请修改后重新上传，或选择“只导入无误的行”"
+            _(
+                "文件中有 %(error_rows)s 行有误。选择“全部无误才导入”时不会导入任何数据；请修改后重新上传，或选择“只导入无误的行”",
+                error_rows=job.error_rows,
+            )
         )
     if not job.valid_rows:
-        raise ImportRefused("没有可以导入的行：每一行都有错误，请修改后重新上传")
+        raise ImportRefused(_("没有可以导入的行：每一行都有错误，请修改后重新上传"))
     claimed = session.execute(
         update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == ImportStatus.PREVIEWED)
@@ -170,7 +174,7 @@ def do_start_import(session: Session, actor: Any, job: ImportJob, mode: str) -> 
     )
     if claimed.rowcount != 1:
         session.rollback()
-        raise ImportRefused("该文件正在导入或已经导入")
+        raise ImportRefused(_("该文件正在导入或已经导入"))
     record(
         session,
         actor,
@@ -270,7 +274,11 @@ def _import_batch(
                 session.rollback()
                 job = get_in_tenant(session, ImportJob, job_id)
                 job.errors = check.error_dicts()
-                return _fail(session, job, f"第{row}行在校验后发生了变化，不再有效；未导入任何数据")
+                return _fail(
+                    session,
+                    job,
+                    _("第%(row)s行在校验后发生了变化，不再有效；未导入任何数据", row=row),
+                )
             errors.extend(check.error_dicts())
             counts["skipped"] += 1
             continue
@@ -312,7 +320,9 @@ def run_import(session: Session, job_id: int) -> ImportJob:
         bad = [c for c in _check_all(session, job, sheet, (0, 50)) if not c.ok]
         if bad:
             job.errors = [e for c in bad for e in c.error_dicts()]
-            return _fail(session, job, f"有 {len(bad)} 行在校验后发生了变化，未导入任何数据")
+            return _fail(
+                session, job, _("有 %(n_bad)s 行在校验后发生了变化，未导入任何数据", n_bad=len(bad))
+            )
         job.progress = 50
         session.commit()
     while (current := _import_batch(session, job_id, sheet, lookups)) is not None:

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -35,7 +36,7 @@ def index() -> Any:
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash("请选择要上传的 Excel 文件（.xlsx）", "error")
+            flash(_("请选择要上传的 Excel 文件（.xlsx）"), "error")
             return redirect(url_for(".index"))
         try:
             job = do_upload(
@@ -45,7 +46,7 @@ def index() -> Any:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for(".index"))
-        flash("文件已上传，正在校验。校验完成前不会写入任何数据", "success")
+        flash(_("文件已上传，正在校验。校验完成前不会写入任何数据"), "success")
         return redirect(url_for(".show", import_id=job.id))
     page = paginate(db.session, list_imports())
     return render_template(
@@ -63,7 +64,7 @@ def index() -> Any:
 def template() -> Any:
     """The empty template, with this township's branch names as a choice list."""
     names = [name for _id, name in branch_options(db.session)]
-    return _xlsx(template_bytes(names), "花名册导入模板.xlsx")
+    return _xlsx(template_bytes(names), _("花名册导入模板.xlsx"))
 
 
 def _progress(job: ImportJob) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def run(import_id: int) -> Any:
     """Start the import in the chosen mode (the page asks for confirmation first)."""
     job = get_in_tenant(db.session, ImportJob, import_id)
     if request.form.get("confirm") != "yes":
-        flash("请先确认导入", "error")
+        flash(_("请先确认导入"), "error")
         return redirect(url_for(".show", import_id=job.id))
     try:
         do_start_import(db.session, current_user, job, request.form.get("mode", ""))
@@ -112,7 +113,7 @@ def run(import_id: int) -> Any:
         db.session.rollback()
         flash(str(exc), "error")
     else:
-        flash("已开始导入，请稍候", "success")
+        flash(_("已开始导入，请稍候"), "success")
     return redirect(url_for(".show", import_id=job.id))
 
 
@@ -123,7 +124,9 @@ def errors(import_id: int) -> Any:
     job = get_in_tenant(db.session, ImportJob, import_id)
     if job.running:
         abort(404)
-    return _xlsx(errors_bytes(job.message, job.errors or []), f"导入错误明细-{job.id}.xlsx")
+    return _xlsx(
+        errors_bytes(job.message, job.errors or []), _("导入错误明细-%(id)s.xlsx", id=job.id)
+    )
 
 
 @bp.route("/export")
@@ -133,7 +136,7 @@ def export() -> Any:
     raw = request.args.get("branch", "")
     branch_id = as_id(raw)
     if raw and branch_id is None:
-        abort(400, description="支部参数不正确")
+        abort(400, description=_("支部参数不正确"))
     try:
         content = do_export(db.session, current_user, g.township, branch_id, request.remote_addr)
     except ExportRefused as exc:

@@ -3,6 +3,7 @@
 import enum
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -29,12 +30,12 @@ class MemberStatus(enum.StrEnum):
     DECEASED = "deceased"
 
 
-GENDER_LABELS = {Gender.MALE: "男", Gender.FEMALE: "女"}
+GENDER_LABELS = {Gender.MALE: lazy_gettext("男"), Gender.FEMALE: lazy_gettext("女")}
 STATUS_LABELS = {
-    MemberStatus.FULL: "正式党员",
-    MemberStatus.PROBATIONARY: "预备党员",
-    MemberStatus.TRANSFERRED_OUT: "已转出",
-    MemberStatus.DECEASED: "已去世",
+    MemberStatus.FULL: lazy_gettext("正式党员"),
+    MemberStatus.PROBATIONARY: lazy_gettext("预备党员"),
+    MemberStatus.TRANSFERRED_OUT: lazy_gettext("已转出"),
+    MemberStatus.DECEASED: lazy_gettext("已去世"),
 }
 
 

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,7 +42,7 @@ def registered_with(session: Session, id_number: str) -> Member | None:
     )
 
 
-ELSEWHERE = "该身份证号已在其他组织登记为党员，请办理组织关系转入"
+ELSEWHERE = lazy_gettext("该身份证号已在其他组织登记为党员，请办理组织关系转入")
 
 
 def active_elsewhere(session: Session, index_values: list[str]) -> set[str]:
@@ -79,41 +81,41 @@ def member_problems(
     errors: dict[str, str] = {}
     name = (data.get("name") or "").strip()
     if not name:
-        errors["name"] = "请填写姓名"
+        errors["name"] = _("请填写姓名")
     elif len(name) > 32:
-        errors["name"] = "姓名不能超过32个字符"
+        errors["name"] = _("姓名不能超过32个字符")
     if data.get("gender") not in {g.value for g in Gender}:
-        errors["gender"] = "请选择性别"
+        errors["gender"] = _("请选择性别")
     if data.get("status") not in {s.value for s in MemberStatus}:
-        errors["status"] = "请选择党员状态"
+        errors["status"] = _("请选择党员状态")
     id_number = normalize(data.get("id_number") or "")
-    problem = id_number_problem(id_number) if id_number else "请填写身份证号"
+    problem = id_number_problem(id_number) if id_number else _("请填写身份证号")
     if problem:
         errors["id_number"] = problem
     born, joined = data.get("birth_date"), data.get("join_date")
     today = date.today()
     if not isinstance(born, date):
-        errors["birth_date"] = "请填写出生日期"
+        errors["birth_date"] = _("请填写出生日期")
     elif born > today:
-        errors["birth_date"] = "出生日期不能晚于今天"
+        errors["birth_date"] = _("出生日期不能晚于今天")
     elif not problem and birth_date_of(id_number) != born:
-        errors["birth_date"] = "出生日期与身份证号不一致"
+        errors["birth_date"] = _("出生日期与身份证号不一致")
     if not isinstance(joined, date):
-        errors["join_date"] = "请填写入党日期"
+        errors["join_date"] = _("请填写入党日期")
     elif joined > today:
-        errors["join_date"] = "入党日期不能晚于今天"
+        errors["join_date"] = _("入党日期不能晚于今天")
     elif isinstance(born, date) and _age_on(born, joined) < 18:
-        errors["join_date"] = "入党时应年满18周岁，请核对入党日期"
+        errors["join_date"] = _("入党时应年满18周岁，请核对入党日期")
     _handed_over_problems(errors, data)
     phone = (data.get("phone") or "").strip()
     if phone and not PHONE_RE.match(phone):
-        errors["phone"] = "手机号应为11位数字，以1开头"
+        errors["phone"] = _("手机号应为11位数字，以1开头")
     email = (data.get("email") or "").strip()
     if email and not EMAIL_RE.match(email):
-        errors["email"] = "电子邮箱格式不正确"
+        errors["email"] = _("电子邮箱格式不正确")
     branch_id = as_id(data.get("branch_id"))
     if branch_id is None or session.get(Branch, branch_id) is None:
-        errors["branch_id"] = "请选择本乡镇的支部"
+        errors["branch_id"] = _("请选择本乡镇的支部")
     if not problem and "id_number" not in errors:
         dup = registered(id_number) if registered else registered_with(session, id_number)
         if dup is not None and dup.id != member_id:
@@ -133,25 +135,25 @@ def _elsewhere(session: Session, id_number: str, lookup: Callable[[str], bool] |
 def _handed_over_problems(errors: dict[str, str], data: dict[str, Any]) -> None:
     """学历, 转正日期 and 预备期满日期: optional, and consistent with the join date."""
     if len((data.get("education") or "").strip()) > 16:
-        errors["education"] = "学历不能超过16个字符"
+        errors["education"] = _("学历不能超过16个字符")
     joined, today = data.get("join_date"), date.today()
-    for key, label in (("full_on", "转正日期"), ("probation_ends_on", "预备期满日期")):
+    for key, label in (("full_on", _("转正日期")), ("probation_ends_on", _("预备期满日期"))):
         value = data.get(key)
         if value in (None, ""):
             continue
         if not isinstance(value, date):
-            errors[key] = f"{label}格式不正确"
+            errors[key] = _("%(label)s格式不正确", label=label)
         elif isinstance(joined, date) and value < joined:
-            errors[key] = f"{label}不能早于入党日期"
+            errors[key] = _("%(label)s不能早于入党日期", label=label)
         elif key == "full_on" and value > today:
-            errors[key] = "转正日期不能晚于今天"
+            errors[key] = _("转正日期不能晚于今天")
 
 
 def duplicate_message(holder: Member, branch_id: Any) -> str:
     """Already registered: the holder is named only within the branch the record is for."""
     if holder.branch_id == branch_id:
-        return f"该身份证号已在本支部登记（党员：{holder.name}）"
-    return "该身份证号已在其他支部登记，请联系乡镇党委核实"
+        return _("该身份证号已在本支部登记（党员：%(name)s）", name=holder.name)
+    return _("该身份证号已在其他支部登记，请联系乡镇党委核实")
 
 
 def clean_member_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +162,7 @@ def clean_member_data(data: dict[str, Any]) -> dict[str, Any]:
         "name": data["name"].strip(),
         "gender": Gender(data["gender"]),
         "birth_date": data["birth_date"],
-        "ethnicity": (data.get("ethnicity") or "汉族").strip() or "汉族",
+        "ethnicity": (data.get("ethnicity") or "汉族").strip() or _("汉族"),
         "phone": (data.get("phone") or "").strip(),
         "email": (data.get("email") or "").strip(),
         "join_date": data["join_date"],

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,7 +53,7 @@ def flush_or_duplicate(session: Session) -> None:
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise MemberInvalid({"id_number": "该身份证号已登记"}) from exc
+        raise MemberInvalid({"id_number": _("该身份证号已登记")}) from exc
 
 
 def do_update_member(session: Session, actor: Any, member: Member, data: dict[str, Any]) -> Member:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -143,12 +144,12 @@ def certificate_problem(session: Session, row: InflowMember, today: date) -> str
             .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
         )
         if certificate is None:
-            return "没有流动党员证"
+            return _("没有流动党员证")
         if not certificate.is_valid:
-            return f"流动党员证{certificate.status_label}"
+            return _("流动党员证%(status_label)s", status_label=certificate.status_label)
         months = verify_months(session.get(Township, row.home_township_id))
         if certificate.due_on(months) < today:
-            return f"流动党员证逾期未验证（应于{certificate.due_on(months)}验证）"
+            return _("流动党员证逾期未验证（应于%(value)s验证）", value=certificate.due_on(months))
     return ""
 
 
@@ -225,7 +226,7 @@ def member_card(
             "phone": member.phone or "",
             "certificate": f"{certificate.number}（{certificate.status_label}）"
             if certificate
-            else "没有流动党员证",
+            else _("没有流动党员证"),
         }
         record(
             session,

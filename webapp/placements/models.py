@@ -9,6 +9,7 @@ allows one placement without it per member.
 import enum
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,9 +28,9 @@ class PlacementStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    PlacementStatus.PENDING: "待报到",
-    PlacementStatus.ACTIVE: "已流入",
-    PlacementStatus.ENDED: "已结束",
+    PlacementStatus.PENDING: lazy_gettext("待报到"),
+    PlacementStatus.ACTIVE: lazy_gettext("已流入"),
+    PlacementStatus.ENDED: lazy_gettext("已结束"),
 }
 
 
@@ -44,11 +45,11 @@ class EndReason(enum.StrEnum):
 
 
 END_LABELS = {
-    EndReason.RETURNED: "返乡",
-    EndReason.MOVED_ON: "离开流入地",
-    EndReason.TRANSFERRED: "组织关系转出",
-    EndReason.REFUSED: "流入地拒收",
-    EndReason.OTHER: "其他",
+    EndReason.RETURNED: lazy_gettext("返乡"),
+    EndReason.MOVED_ON: lazy_gettext("离开流入地"),
+    EndReason.TRANSFERRED: lazy_gettext("组织关系转出"),
+    EndReason.REFUSED: lazy_gettext("流入地拒收"),
+    EndReason.OTHER: lazy_gettext("其他"),
 }
 
 
@@ -134,15 +135,24 @@ class RecordKind(enum.StrEnum):
 
 
 RECORD_LABELS = {
-    RecordKind.ACTIVITY: "参加组织生活",
-    RecordKind.THREE_ONES: "三个一（流入地见证）",
-    RecordKind.VERIFICATION: "流动党员证验证（流入地）",
-    RecordKind.DUES: "在流入地缴纳党费",
-    RecordKind.ASSESSMENT: "流入地评议意见",
+    RecordKind.ACTIVITY: lazy_gettext("参加组织生活"),
+    RecordKind.THREE_ONES: lazy_gettext("三个一（流入地见证）"),
+    RecordKind.VERIFICATION: lazy_gettext("流动党员证验证（流入地）"),
+    RecordKind.DUES: lazy_gettext("在流入地缴纳党费"),
+    RecordKind.ASSESSMENT: lazy_gettext("流入地评议意见"),
 }
-OUTCOMES = {
+OUTCOMES = {  # stored as written: the record keeps the Chinese word
     RecordKind.ACTIVITY: ("参加", "缺席（已请假）", "缺席"),
     RecordKind.ASSESSMENT: ("优秀", "合格", "基本合格", "不合格"),
+}
+OUTCOME_LABELS = {
+    "参加": lazy_gettext("参加"),
+    "缺席（已请假）": lazy_gettext("缺席（已请假）"),
+    "缺席": lazy_gettext("缺席"),
+    "优秀": lazy_gettext("优秀"),
+    "合格": lazy_gettext("合格"),
+    "基本合格": lazy_gettext("基本合格"),
+    "不合格": lazy_gettext("不合格"),
 }
 
 

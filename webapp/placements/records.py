@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,14 @@ from webapp.certificates.models import (
     VerificationSide,
     verify_months,
 )
-from webapp.placements.models import OUTCOMES, InflowRecord, Placement, PlacementStatus, RecordKind
+from webapp.placements.models import (
+    OUTCOME_LABELS,
+    OUTCOMES,
+    InflowRecord,
+    Placement,
+    PlacementStatus,
+    RecordKind,
+)
 
 MAX_DUES_YUAN = Decimal("10000")
 
@@ -56,33 +64,37 @@ def record_problems(placement: Placement, data: dict[str, Any], today: date) -> 
     """Field -> message for everything wrong with a record; empty when it may be written."""
     errors: dict[str, str] = {}
     if placement.status != PlacementStatus.ACTIVE:
-        errors["kind"] = "只有已报到（已流入）的党员可以登记流入地记录"
+        errors["kind"] = _("只有已报到（已流入）的党员可以登记流入地记录")
     kind = data.get("kind")
     if kind not in {k.value for k in RecordKind}:
-        errors["kind"] = "请选择记录类型"
+        errors["kind"] = _("请选择记录类型")
         return errors
     kind = RecordKind(kind)
     day = data.get("happened_on")
     start = placement.reported_on or placement.placed_on
     if not isinstance(day, date):
-        errors["happened_on"] = "请填写日期"
+        errors["happened_on"] = _("请填写日期")
     elif day > today:
-        errors["happened_on"] = "日期不能晚于今天"
+        errors["happened_on"] = _("日期不能晚于今天")
     elif day < start:
-        errors["happened_on"] = f"日期不能早于报到日期（{start}）"
+        errors["happened_on"] = _("日期不能早于报到日期（%(start)s）", start=start)
     title = (data.get("title") or "").strip()
     if kind in (RecordKind.ACTIVITY, RecordKind.THREE_ONES) and not title:
-        errors["title"] = "请填写活动名称" if kind == RecordKind.ACTIVITY else "请填写是哪一个“一”"
+        errors["title"] = (
+            _("请填写活动名称") if kind == RecordKind.ACTIVITY else _("请填写是哪一个“一”")
+        )
     elif len(title) > 100:
-        errors["title"] = "不超过100个字符"
+        errors["title"] = _("不超过100个字符")
     if kind in OUTCOMES and data.get("outcome") not in OUTCOMES[kind]:
-        errors["outcome"] = f"请选择：{'、'.join(OUTCOMES[kind])}"
+        errors["outcome"] = _(
+            "请选择：%(value)s", value="、".join(str(OUTCOME_LABELS[o]) for o in OUTCOMES[kind])
+        )
     if kind == RecordKind.DUES:
         amount = _amount(data.get("amount"))
         if amount is None or amount <= 0 or amount > MAX_DUES_YUAN:
-            errors["amount"] = "请填写缴纳金额（元），大于0且不超过10000"
+            errors["amount"] = _("请填写缴纳金额（元），大于0且不超过10000")
     if kind == RecordKind.ASSESSMENT and not (data.get("note") or "").strip():
-        errors["note"] = "请写明评议意见"
+        errors["note"] = _("请写明评议意见")
     return errors
 
 
@@ -149,7 +161,7 @@ def _verified_at_inflow(
         )
     )
     if cert is None:
-        raise RecordInvalid({"kind": "该党员没有有效的流动党员证，无法登记验证"})
+        raise RecordInvalid({"kind": _("该党员没有有效的流动党员证，无法登记验证")})
     township = session.get(Township, placement.tenant_id)
     session.add(
         Verification(

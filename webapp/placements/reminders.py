@@ -4,6 +4,7 @@ home township's officers and its county coordinators are told, with the reason, 
 from collections.abc import Iterator
 from datetime import timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,15 +54,17 @@ BODY = "${township}${name}同志被${organisation}拒收：${reason}。请核实
 register(
     Rule(
         key="placement.refused",
-        label="流入地拒收通知",
-        audience="流出乡镇的组织委员和县级协调员",
-        description="流入地支部以流动党员证验证不通过为由拒收本镇安排的党员时，把原因告知本镇和县委组织部；"
-        "每次拒收通知一次。",
+        label=lazy_gettext("流入地拒收通知"),
+        audience=lazy_gettext("流出乡镇的组织委员和县级协调员"),
+        description=lazy_gettext(
+            "流入地支部以流动党员证验证不通过为由拒收本镇安排的党员时，把原因告知本镇和县委组织部；"
+            "每次拒收通知一次。"
+        ),
         placeholders={
-            "name": "党员姓名",
-            "organisation": "流入地组织",
-            "reason": "拒收原因",
-            "township": "乡镇名称",
+            "name": lazy_gettext("党员姓名"),
+            "organisation": lazy_gettext("流入地组织"),
+            "reason": lazy_gettext("拒收原因"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates={
             Channel.SMS: MessageTemplate("", BODY),

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +19,7 @@ from webapp.placements import crossing
 from webapp.placements.models import EndReason, Placement, PlacementStatus
 from webapp.transfers.models import OPEN, Transfer
 
-BUSY = "该党员已有未结束的流入地安排，请先结束原安排"
+BUSY = lazy_gettext("该党员已有未结束的流入地安排，请先结束原安排")
 
 
 class PlacementInvalid(ValueError):
@@ -81,9 +83,9 @@ def accepting_organisations(session: Session, q: str = "") -> list[Organisation]
 
 def _day(errors: dict[str, str], field: str, value: Any, label: str, today: date) -> None:
     if not isinstance(value, date):
-        errors[field] = f"请填写{label}"
+        errors[field] = _("请填写%(label)s", label=label)
     elif value > today:
-        errors[field] = f"{label}不能晚于今天"
+        errors[field] = _("%(label)s不能晚于今天", label=label)
 
 
 @dataclass
@@ -123,22 +125,22 @@ def _problems(
     """Everything that keeps member from being placed at organisation (empty: place them)."""
     errors: dict[str, str] = {}
     placed_on = data.get("placed_on")
-    _day(errors, "placed_on", placed_on, "安排日期", today)
+    _day(errors, "placed_on", placed_on, _("安排日期"), today)
     departed_on = busy.trips.get(member.id)
     if departed_on is None:
-        errors["member"] = "该党员没有外出登记，请先登记外出再安排流入地组织"
+        errors["member"] = _("该党员没有外出登记，请先登记外出再安排流入地组织")
     elif isinstance(placed_on, date) and placed_on < departed_on:
-        errors["placed_on"] = "安排日期不能早于外出日期"
+        errors["placed_on"] = _("安排日期不能早于外出日期")
     if organisation is None:
-        errors["organisation_id"] = "请从组织目录中选择流入地组织"
+        errors["organisation_id"] = _("请从组织目录中选择流入地组织")
     elif not organisation.accepting:
-        errors["organisation_id"] = "该组织目前不接收流动党员"
+        errors["organisation_id"] = _("该组织目前不接收流动党员")
     elif organisation.branch_id is not None and organisation.branch_id == member.branch_id:
-        errors["organisation_id"] = "不能安排到党员本人所在的支部"
+        errors["organisation_id"] = _("不能安排到党员本人所在的支部")
     if member.id in busy.placed:
         errors["member"] = BUSY
     elif member.id in busy.transferring:
-        errors["member"] = "该党员有未办结的组织关系转接，不能再安排流入地组织"
+        errors["member"] = _("该党员有未办结的组织关系转接，不能再安排流入地组织")
     return errors
 
 
@@ -201,16 +203,16 @@ def do_report_in(
     today = today or date.today()
     errors: dict[str, str] = {}
     reported_on = data.get("reported_on")
-    _day(errors, "reported_on", reported_on, "报到日期", today)
+    _day(errors, "reported_on", reported_on, _("报到日期"), today)
     if placement.status != PlacementStatus.PENDING:
-        errors["reported_on"] = "只有待报到的安排可以登记报到"
+        errors["reported_on"] = _("只有待报到的安排可以登记报到")
     elif (
         placement.organisation.kind != OrganisationKind.OFF_PLATFORM
         and placement.organisation.owner_township_id != placement.tenant_id
     ):
-        errors["reported_on"] = "其他乡镇的流入地支部在本平台确认报到，无需由流出地登记"
+        errors["reported_on"] = _("其他乡镇的流入地支部在本平台确认报到，无需由流出地登记")
     elif isinstance(reported_on, date) and reported_on < placement.placed_on:
-        errors["reported_on"] = "报到日期不能早于安排日期"
+        errors["reported_on"] = _("报到日期不能早于安排日期")
     if errors:
         raise PlacementInvalid(errors)
     placement.status = PlacementStatus.ACTIVE
@@ -234,14 +236,14 @@ def do_end(
     today = today or date.today()
     errors: dict[str, str] = {}
     closed_on = data.get("closed_on")
-    _day(errors, "closed_on", closed_on, "结束日期", today)
+    _day(errors, "closed_on", closed_on, _("结束日期"), today)
     reason = data.get("end_reason")
     if reason not in {r.value for r in EndReason} - {EndReason.REFUSED.value}:  # inflow side only
-        errors["end_reason"] = "请选择结束原因"
+        errors["end_reason"] = _("请选择结束原因")
     if placement.closed_on is not None:
-        errors["closed_on"] = "该安排已经结束"
+        errors["closed_on"] = _("该安排已经结束")
     elif isinstance(closed_on, date) and closed_on < placement.placed_on:
-        errors["closed_on"] = "结束日期不能早于安排日期"
+        errors["closed_on"] = _("结束日期不能早于安排日期")
     if errors:
         raise PlacementInvalid(errors)
     placement.status = PlacementStatus.ENDED
@@ -283,7 +285,11 @@ def end_on_return(session: Session, actor: Any, member: Member, returned_on: dat
     if placement is None:
         return
     day = max(returned_on, placement.placed_on)
-    data = {"closed_on": day, "end_reason": EndReason.RETURNED.value, "note": "返回登记时自动结束"}
+    data = {
+        "closed_on": day,
+        "end_reason": EndReason.RETURNED.value,
+        "note": _("返回登记时自动结束"),
+    }
     do_end(session, actor, placement, data, today=max(day, date.today()), commit=False)
 
 
@@ -303,7 +309,7 @@ def do_bulk_place(
     results, placed, placements = [], [], []
     for member in members:
         errors = _problems(member, organisation, data, busy, today)
-        results.append((member, "；".join(errors.values())))
+        results.append((member, "；".join(map(str, errors.values()))))
         if not errors:
             placed.append(member)
             placements.append(_new(session, member, organisation, data))
@@ -326,7 +332,7 @@ def _one_by_one(
             do_place(session, actor, member, data, today)
         except PlacementInvalid as exc:
             session.rollback()
-            results.append((member, "；".join(exc.errors.values())))
+            results.append((member, "；".join(map(str, exc.errors.values()))))
         else:
             results.append((member, ""))
     return results

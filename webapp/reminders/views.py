@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifications.models import (
@@ -108,9 +109,9 @@ def resend(message_id: int) -> Any:
         do_resend(db.session, current_user, message)
     except ReminderInvalid as exc:
         db.session.rollback()
-        flash("；".join(exc.errors.values()), "error")
+        flash("；".join(map(str, exc.errors.values())), "error")
     else:
-        flash("已重新排队发送，稍后刷新查看结果", "success")
+        flash(_("已重新排队发送，稍后刷新查看结果"), "success")
     return redirect(url_for(".show", message_id=message.id))
 
 
@@ -156,7 +157,7 @@ def settings() -> Any:
                 return _confirm_page(switching, data["rules"], errors)
             form.attach_errors(errors)
         else:
-            flash("提醒设置已保存", "success")
+            flash(_("提醒设置已保存"), "success")
             return redirect(url_for(".settings"))
     rules = [(rule, rule_setting(g.township, rule)) for rule in load_rules().values()]
     status = 422 if form.errors or errors else 200
@@ -222,7 +223,7 @@ def week() -> Any:
 def rotate_receipts() -> Any:
     """Make a new receipt secret: the callback URLs change and the old ones stop working."""
     do_rotate_secret(db.session, current_user, g.township)
-    flash("已生成新的回执地址，请到短信服务商控制台更新回调地址", "success")
+    flash(_("已生成新的回执地址，请到短信服务商控制台更新回调地址"), "success")
     return redirect(url_for(".settings") + "#receipts")
 
 
@@ -232,7 +233,7 @@ def _save_wording(rule: Any, target: str, form: Any) -> None:
     if target.startswith("reset-") and target[6:] in channels:
         do_reset_template(db.session, current_user, g.township, rule.key, target[6:])
     elif form is None or not form.validate():
-        raise ReminderInvalid({} if form is not None else {"target": "表单已过期，请刷新后重试"})
+        raise ReminderInvalid({} if form is not None else {"target": _("表单已过期，请刷新后重试")})
     elif target == "provider":
         do_save_sms_template(
             db.session,
@@ -285,9 +286,11 @@ def templates() -> Any:
             if form is not None:
                 form.attach_errors(exc.errors)
             else:
-                flash("；".join(exc.errors.values()), "error")
+                flash("；".join(map(str, exc.errors.values())), "error")
         else:
-            flash("已恢复默认模板" if target.startswith("reset-") else "模板已保存", "success")
+            flash(
+                _("已恢复默认模板") if target.startswith("reset-") else _("模板已保存"), "success"
+            )
             return redirect(url_for(".templates", rule=rule.key))
     failed = any(f.errors for f in [*forms.values(), sms_form])
     return render_template(
@@ -329,7 +332,7 @@ def member_preferences(member_id: int) -> Any:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:
-            flash("提醒方式已保存", "success")
+            flash(_("提醒方式已保存"), "success")
             return redirect(url_for(".member_preferences", member_id=member.id))
     recent = db.session.scalars(
         delivery_log(LogFilters())

@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -20,10 +21,10 @@ class ReportStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    ReportStatus.QUEUED: "排队中",
-    ReportStatus.RENDERING: "生成中",
-    ReportStatus.DONE: "已完成",
-    ReportStatus.FAILED: "失败",
+    ReportStatus.QUEUED: lazy_gettext("排队中"),
+    ReportStatus.RENDERING: lazy_gettext("生成中"),
+    ReportStatus.DONE: lazy_gettext("已完成"),
+    ReportStatus.FAILED: lazy_gettext("失败"),
 }
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -32,10 +33,10 @@ def index() -> Any:
         if (limit is not None and branch_id != limit) or (
             branch_id is not None and branch_id not in {i for i, _ in options}
         ):
-            flash("请选择您有权查看的支部", "error")
+            flash(_("请选择您有权查看的支部"), "error")
             return redirect(url_for(".index"))
         report = do_request_roster(db.session, current_user, g.township, branch_id)
-        flash("已提交，正在后台生成，完成后可下载", "success")
+        flash(_("已提交，正在后台生成，完成后可下载"), "success")
         return redirect(url_for(".show", report_id=report.id))
     page = paginate(db.session, list_reports(limit))
     return render_template("reports/index.html", page=page, options=options, whole=limit is None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -166,14 +167,20 @@ def _life_and_dues(
         level = _level(months, t)
         if level:
             if started:
-                why = f"本镇启用连心（{since}）以来没有参加记录"
+                why = _("本镇启用连心（%(since)s）以来没有参加记录", since=since)
             elif last:
-                why = f"最近一次参加组织生活是{since}"
+                why = _("最近一次参加组织生活是%(since)s", since=since)
             else:
-                why = f"入党（{since}）以来没有参加记录"
+                why = _("入党（%(since)s）以来没有参加记录", since=since)
             records = ("activities.show", (("activity_id", last[1]),)) if last else None
             found.setdefault(m.id, []).append(
-                Reason(rules.NO_LIFE, level, f"{why}，已{months}个月", since, records)
+                Reason(
+                    rules.NO_LIFE,
+                    level,
+                    _("%(why)s，已%(months)s个月", why=why, months=months),
+                    since,
+                    records,
+                )
             )
     ids = {m.id for m in members}
     for s in standings(session, today, branch_id=branch_id):
@@ -182,14 +189,23 @@ def _life_and_dues(
         unpaid = s.unpaid_from(t.started_on)
         level = _level(unpaid, t)
         if level:
-            last = f"，最近一次交纳在{s.last_paid_on}" if s.last_paid_on else "，从未交纳"
+            last = (
+                _("，最近一次交纳在%(last_paid_on)s", last_paid_on=s.last_paid_on)
+                if s.last_paid_on
+                else _("，从未交纳")
+            )
             amount = s.rate.monthly_amount * unpaid
-            first, _ = _baseline(s.rate.start_month, t.started_on)
+            first = _baseline(s.rate.start_month, t.started_on)[0]
             found.setdefault(s.member.id, []).append(
                 Reason(
                     rules.NO_DUES,
                     level,
-                    f"欠缴{unpaid}个月（{amount}元）{last}",
+                    _(
+                        "欠缴%(unpaid)s个月（%(amount)s元）%(last)s",
+                        unpaid=unpaid,
+                        amount=amount,
+                        last=last,
+                    ),
                     first,
                     ("dues.member", _member_args(s.member.id)),
                 )
@@ -225,20 +241,26 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
         contacts = ("duties.member", _member_args(member_id))
         if days > t.contact_days:
             if started:
-                where = f"本镇启用连心（{since}）以来没有联系记录"
+                where = _("本镇启用连心（%(since)s）以来没有联系记录", since=since)
             elif last is not None and since == last:
-                where = f"最近一次联系在{last}"
+                where = _("最近一次联系在%(last)s", last=last)
             else:
-                where = f"{departed}外出以来从未联系"
+                where = _("%(departed)s外出以来从未联系", departed=departed)
             reasons.append(
-                Reason(rules.NO_CONTACT, WARNING, f"{where}，已{days}天", since, contacts)
+                Reason(
+                    rules.NO_CONTACT,
+                    WARNING,
+                    _("%(where)s，已%(days)s天", where=where, days=days),
+                    since,
+                    contacts,
+                )
             )
             if member_id not in placed:
                 reasons.append(
                     Reason(
                         rules.NEITHER,
                         RED,
-                        f"未在流入地组织报到，流出地支部也已{days}天没有联系",
+                        _("未在流入地组织报到，流出地支部也已%(days)s天没有联系", days=days),
                         since,
                         contacts,
                     )
@@ -248,7 +270,7 @@ def _mobile_reasons(session: Session, t: Thresholds, today: date) -> dict[int, l
                 Reason(
                     rules.UNKNOWN,
                     RED,
-                    f"{departed}外出，未登记去向",
+                    _("%(departed)s外出，未登记去向", departed=departed),
                     departed,
                     ("departures.move", _member_args(member_id)),
                 )
@@ -261,7 +283,7 @@ def _certificates(session: Session, t: Thresholds, today: date) -> dict[int, lis
     stmt = due_certificates(DueFilters(as_of=today, months=t.verify_months, state="overdue"))
     for cert, _member in session.execute(stmt):
         due = cert.due_on(t.verify_months)
-        detail = f"证号{cert.number}，应于{due}验证"
+        detail = _("证号%(number)s，应于%(due)s验证", number=cert.number, due=due)
         records = ("certificates.show", (("certificate_id", cert.id),))
         found.setdefault(cert.member_id, []).append(
             Reason(rules.CERT_OVERDUE, WARNING, detail, due, records)

@@ -3,6 +3,7 @@ members at red level, with the number of further warnings; only when there is a 
 
 from collections.abc import Iterator
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ DIGEST_NAMES = 20
 
 def _listed(rows: list[RiskRow]) -> str:
     shown = [
-        f"{row.member.name}（{'、'.join(r.label for r in row.reasons if r.level == RED)}）"
+        f"{row.member.name}（{'、'.join(str(r.label) for r in row.reasons if r.level == RED)}）"
         for row in rows[:DIGEST_NAMES]
     ]
     return "；".join(shown) + (f"等{len(rows)}人" if len(rows) > DIGEST_NAMES else "")
@@ -73,18 +74,20 @@ def red_flags(session: Session, ctx: RuleContext) -> Iterator[Due]:
 register(
     Rule(
         key="risk.red_digest",
-        label="红色预警党员周报",
-        audience="支部书记",
-        description="每周一次，向支部书记汇总本支部处于红色预警的党员及原因，并附提醒级别人数；"
-        "本支部没有红色预警时不发送。预警只是提醒，如何处理由支部研究决定。",
+        label=lazy_gettext("红色预警党员周报"),
+        audience=lazy_gettext("支部书记"),
+        description=lazy_gettext(
+            "每周一次，向支部书记汇总本支部处于红色预警的党员及原因，并附提醒级别人数；"
+            "本支部没有红色预警时不发送。预警只是提醒，如何处理由支部研究决定。"
+        ),
         placeholders={
-            "name": "接收人姓名",
-            "branch": "支部名称",
-            "red": "红色预警人数",
-            "names": "红色预警名单及原因（前20人）",
-            "warnings": "提醒级别人数",
-            "week": "周次",
-            "township": "乡镇名称",
+            "name": lazy_gettext("接收人姓名"),
+            "branch": lazy_gettext("支部名称"),
+            "red": lazy_gettext("红色预警人数"),
+            "names": lazy_gettext("红色预警名单及原因（前20人）"),
+            "warnings": lazy_gettext("提醒级别人数"),
+            "week": lazy_gettext("周次"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates={
             Channel.EMAIL: MessageTemplate(
@@ -107,7 +110,7 @@ register(
         due=red_flags,
         period_key=week_period,
         lead_days=1,
-        lead_label="每周第几天发送（1=周一，7=周日）",
+        lead_label=lazy_gettext("每周第几天发送（1=周一，7=周日）"),
         lead_range=(1, 7),
         channels=(Channel.INAPP, Channel.EMAIL),
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,11 @@ from webapp.duties.periods import Half, PeriodInvalid, Quarter, half_of, quarter
 from webapp.duties.queries import compute_coverage
 from webapp.risk.rules import setting
 
-MEASURES = {"visit": "走访覆盖率", "three_ones": "三个一完成率", "attendance": "组织生活参加率"}
+MEASURES = {
+    "visit": lazy_gettext("走访覆盖率"),
+    "three_ones": lazy_gettext("三个一完成率"),
+    "attendance": lazy_gettext("组织生活参加率"),
+}
 SETTING_OF = {
     "visit": "target_visit_pct",
     "three_ones": "target_three_ones_pct",
@@ -78,7 +84,7 @@ def span_of(text: str | None, today: date) -> Span:
         span = Span(h.key, h.label, h.start, h.end)
     elif text == "YEAR" or YEAR_RE.match(text):
         year = today.year if text == "YEAR" else int(text)
-        span = Span(str(year), f"{year}年", date(year, 1, 1), date(year, 12, 31))
+        span = Span(str(year), _("%(year)s年", year=year), date(year, 1, 1), date(year, 12, 31))
     elif "H" in text:
         h = Half.parse(text)
         span = Span(h.key, h.label, h.start, h.end)
@@ -86,7 +92,7 @@ def span_of(text: str | None, today: date) -> Span:
         q = Quarter.parse(text)
         span = Span(q.key, q.label, q.start, q.end)
     if span.start > today:
-        raise PeriodInvalid("不能选择尚未开始的期间")
+        raise PeriodInvalid(_("不能选择尚未开始的期间"))
     return span
 
 
@@ -187,7 +193,7 @@ def compute_scorecards(
                 rate.attended, rate.expected, cards[b.id].measures["attendance"].target
             )
     defaults = township_targets(township)
-    total = Scorecard(None, "合计", {k: Measure(target=defaults[k]) for k in MEASURES})
+    total = Scorecard(None, _("合计"), {k: Measure(target=defaults[k]) for k in MEASURES})
     for card in cards.values():
         for k, m in card.measures.items():
             total.measures[k].done += m.done
@@ -207,7 +213,9 @@ def do_set_branch_targets(
         if not text:
             continue
         if not (text.isascii() and text.isdigit()) or len(text) > 3 or int(text) > 100:
-            errors[key] = f"{label}目标应为0至100之间的整数（留空则使用全镇默认目标）"
+            errors[key] = _(
+                "%(label)s目标应为0至100之间的整数（留空则使用全镇默认目标）", label=label
+            )
         else:
             own[key] = int(text)
     if errors:

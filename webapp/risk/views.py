@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tenants.access import get_in_tenant
@@ -116,7 +117,7 @@ def targets(branch_id: int) -> Any:
             form.attach_errors(exc.errors)
             status = 422
         else:
-            flash("支部目标已保存", "success")
+            flash(_("支部目标已保存"), "success")
             return redirect(url_for(".scorecards"))
     return render_template(
         "risk/targets.html", form=form, branch=branch, current=current, overridden=overridden

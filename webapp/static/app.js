@@ -1,6 +1,12 @@
 // Lianxin's only script (the Content-Security-Policy allows no inline code):
-// progress bars that follow a background job, and confirmation before destructive forms.
+// progress bars that follow a background job, confirmation before destructive forms,
+// the top bar's menus, and a filter box for long pick-lists. Every page works without it.
 "use strict";
+
+document.documentElement.classList.add("js");
+
+const MENUS = ".topbar details";
+const MANY_OPTIONS = 20;
 
 function setBar(bar, progress) {
   bar.style.width = Math.max(0, Math.min(100, Number(progress) || 0)) + "%";
@@ -27,9 +33,89 @@ function follow(box) {
   poll();
 }
 
+function closeMenus(except) {
+  document.querySelectorAll(MENUS + "[open]").forEach((menu) => {
+    if (menu !== except && !menu.contains(except)) menu.open = false;
+  });
+}
+
+function setupNavToggle(button) {
+  const nav = document.getElementById(button.getAttribute("aria-controls"));
+  if (!nav) return;
+  button.addEventListener("click", () => {
+    const open = nav.classList.toggle("open");
+    button.setAttribute("aria-expanded", String(open));
+    if (!open) closeMenus(null);
+  });
+}
+
+function matches(option, query) {
+  return option.value === "" || option.text.toLowerCase().includes(query);
+}
+
+function filterOptions(select, query) {
+  let first = null;
+  Array.from(select.options).forEach((option) => {
+    option.hidden = !matches(option, query);
+    if (!option.hidden && option.value !== "" && !first) first = option;
+  });
+  select.querySelectorAll("optgroup").forEach((group) => {
+    group.hidden = Array.from(group.children).every((option) => option.hidden);
+  });
+  const chosen = select.selectedOptions[0];
+  if (first && (!chosen || chosen.hidden || chosen.value === "")) {
+    first.selected = true;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
+function makeSearchable(select) {
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "selectfilter";
+  box.placeholder = document.body.dataset.filterLabel || "";
+  box.setAttribute("aria-label", box.placeholder);
+  box.autocomplete = "off";
+  if (select.id) box.setAttribute("aria-controls", select.id);
+  box.addEventListener("input", () => filterOptions(select, box.value.trim().toLowerCase()));
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
+  select.before(box);
+}
+
+function boxTable(table) {
+  if (table.parentElement.closest(".scroll-x, .tablebox")) return;
+  const box = document.createElement("div");
+  box.className = "tablebox";
+  table.before(box);
+  box.append(table);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("main table").forEach(boxTable);
   document.querySelectorAll("[data-progress]").forEach((bar) => setBar(bar, bar.dataset.progress));
   document.querySelectorAll("[data-poll-url]").forEach(follow);
+  document.querySelectorAll(".navtoggle[aria-controls]").forEach(setupNavToggle);
+  document.querySelectorAll("main select:not([multiple])").forEach((select) => {
+    if (select.options.length > MANY_OPTIONS) makeSearchable(select);
+  });
+});
+
+// one top-bar menu open at a time; a click elsewhere or Escape closes it
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches && event.target.matches(MENUS) && event.target.open) closeMenus(event.target);
+}, true);
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest(MENUS)) closeMenus(null);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = document.activeElement && document.activeElement.closest(MENUS + "[open]");
+  closeMenus(null);
+  if (menu) menu.querySelector("summary").focus();
 });
 
 document.addEventListener("submit", (event) => {

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from tenants.context import reading_context, tenant_context
@@ -44,19 +45,19 @@ def index() -> Any:
 
 
 EXPORT_HEADERS = [
-    "乡镇",
-    "转出审批中",
-    "已开具",
-    "其中过期",
-    "已转出",
-    "被拒收",
-    "平均审批天数",
-    "待接收转入",
-    "已转入",
-    "流入地待报到",
-    "流入地已流入",
-    "流入地已结束",
-    "流入地拒收",
+    lazy_gettext("乡镇"),
+    lazy_gettext("转出审批中"),
+    lazy_gettext("已开具"),
+    lazy_gettext("其中过期"),
+    lazy_gettext("已转出"),
+    lazy_gettext("被拒收"),
+    lazy_gettext("平均审批天数"),
+    lazy_gettext("待接收转入"),
+    lazy_gettext("已转入"),
+    lazy_gettext("流入地待报到"),
+    lazy_gettext("流入地已流入"),
+    lazy_gettext("流入地已结束"),
+    lazy_gettext("流入地拒收"),
 ]
 
 
@@ -91,7 +92,7 @@ def export() -> Any:
                 p["refused"],
             ]
         )
-    content = table_bytes("流动与转接", EXPORT_HEADERS, rows)
+    content = table_bytes(_("流动与转接"), EXPORT_HEADERS, rows)
     return send_file(
         io.BytesIO(content),
         mimetype=XLSX,

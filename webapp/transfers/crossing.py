@@ -11,6 +11,7 @@ what keeps a member on exactly one active register whatever the code does.
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -87,7 +88,7 @@ def _claim(session: Session, transfer_id: int, frm: TransferStatus, **values: An
     """Compare-and-set on the sending row; a second accept (or a refuse) finds it moved."""
     if not compare_and_set(session, transfer_id, (frm,), **values):
         session.rollback()
-        raise CrossingRefused({"status": "该介绍信已被处理（已接收、拒收或撤销），请刷新后查看"})
+        raise CrossingRefused({"status": _("该介绍信已被处理（已接收、拒收或撤销），请刷新后查看")})
     transfer = session.get(Transfer, transfer_id)
     session.refresh(transfer)
     return transfer
@@ -95,12 +96,20 @@ def _claim(session: Session, transfer_id: int, frm: TransferStatus, **values: An
 
 def _waiting(row: IncomingTransfer, today: date) -> None:
     if row.status != IncomingStatus.WAITING:
-        raise CrossingRefused({"status": f"该转入状态为“{row.status_label}”，不能再办理"})
+        raise CrossingRefused(
+            {
+                "status": _(
+                    "该转入状态为“%(status_label)s”，不能再办理", status_label=row.status_label
+                )
+            }
+        )
     if row.valid_until < today:
         raise CrossingRefused(
             {
-                "status": f"介绍信已过有效期（有效期至{row.valid_until}），"
-                "请联系流出地乡镇重新开具后再接收"
+                "status": _(
+                    "介绍信已过有效期（有效期至%(valid_until)s），请联系流出地乡镇重新开具后再接收",
+                    valid_until=row.valid_until,
+                )
             }
         )
 
@@ -140,7 +149,7 @@ def receive(
     except IntegrityError as exc:  # uq_members_active_id_number: active elsewhere already
         session.rollback()
         raise CrossingRefused(
-            {"status": "该党员已在其他组织登记为正式或预备党员，不能重复接收，请联系流出地核实"}
+            {"status": _("该党员已在其他组织登记为正式或预备党员，不能重复接收，请联系流出地核实")}
         ) from exc
     row.status = IncomingStatus.RECEIVED
     row.received_on = today
@@ -186,9 +195,15 @@ def refuse(
     """拒收 with a reason: the member stays on the sending register, and the sender reads why."""
     reason = (reason or "").strip()
     if not reason:
-        raise CrossingRefused({"reason": "请写明拒收的原因"})
+        raise CrossingRefused({"reason": _("请写明拒收的原因")})
     if row.status != IncomingStatus.WAITING:
-        raise CrossingRefused({"status": f"该转入状态为“{row.status_label}”，不能再办理"})
+        raise CrossingRefused(
+            {
+                "status": _(
+                    "该转入状态为“%(status_label)s”，不能再办理", status_label=row.status_label
+                )
+            }
+        )
     session.flush()
     with tenant_context(row.from_township_id):
         transfer = _claim(

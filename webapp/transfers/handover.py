@@ -7,6 +7,7 @@ member of its own from handed_over(); nothing added afterwards at either side re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -132,8 +133,8 @@ def close_sending_side(
             "letter_number": letter_number,
             "status": MemberStatus.TRANSFERRED_OUT.value,
             "closed": closed,
-            "three_ones": "停止跟踪",
-            "visit_schedule": "停止",
+            "three_ones": _("停止跟踪"),
+            "visit_schedule": _("停止"),
         },
     )
     return closed

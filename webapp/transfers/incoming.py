@@ -8,6 +8,7 @@ for any new member.
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -39,27 +40,27 @@ def _letter_problems(session: Session, data: dict[str, Any], today: date) -> dic
     errors: dict[str, str] = {}
     number = (data.get("letter_number") or "").strip()
     if not number:
-        errors["letter_number"] = "请填写介绍信编号"
+        errors["letter_number"] = _("请填写介绍信编号")
     elif problem := text_problem(number):
         errors["letter_number"] = problem
     elif len(number) > 32:
-        errors["letter_number"] = "介绍信编号不能超过32个字符"
+        errors["letter_number"] = _("介绍信编号不能超过32个字符")
     elif session.scalar(
         select(IncomingTransfer.id).where(
             IncomingTransfer.letter_number == number, IncomingTransfer.transfer_id.is_(None)
         )
     ):
-        errors["letter_number"] = "这封介绍信已经登记过转入"
+        errors["letter_number"] = _("这封介绍信已经登记过转入")
     sender = (data.get("from_name") or "").strip()
     if not sender:
-        errors["from_name"] = "请填写开具介绍信的组织"
+        errors["from_name"] = _("请填写开具介绍信的组织")
     elif len(sender) > 100:
-        errors["from_name"] = "组织名称不能超过100个字符"
+        errors["from_name"] = _("组织名称不能超过100个字符")
     issued = data.get("issued_on")
     if not isinstance(issued, date):
-        errors["issued_on"] = "请填写介绍信开具日期"
+        errors["issued_on"] = _("请填写介绍信开具日期")
     elif issued > today:
-        errors["issued_on"] = "开具日期不能晚于今天"
+        errors["issued_on"] = _("开具日期不能晚于今天")
     return errors
 
 

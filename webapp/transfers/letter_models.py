@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -20,7 +21,7 @@ class LetterMode(enum.StrEnum):
     FILL = "fill"  # 套打: only the values, placed onto the pre-printed official stationery
 
 
-MODE_LABELS = {LetterMode.FULL: "介绍信", LetterMode.FILL: "介绍信套打"}
+MODE_LABELS = {LetterMode.FULL: lazy_gettext("介绍信"), LetterMode.FILL: lazy_gettext("介绍信套打")}
 
 
 class LetterPrint(TenantScoped, Base):

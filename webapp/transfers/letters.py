@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
@@ -136,10 +137,10 @@ def _transfers(session: Session, actor: Any, ids: list[int]) -> list[tuple[Trans
         try:
             transfer = get_in_tenant(session, Transfer, transfer_id)
         except NotFound:
-            raise TransferInvalid({"ids": "所选转接不存在或您无权打印"}) from None
+            raise TransferInvalid({"ids": _("所选转接不存在或您无权打印")}) from None
         member = session.get(Member, transfer.member_id)
         if not can(actor, "transfer.manage", member.branch_id):
-            raise TransferInvalid({"ids": "所选转接不存在或您无权打印"})
+            raise TransferInvalid({"ids": _("所选转接不存在或您无权打印")})
         letter = current_letter(session, transfer)
         if transfer.status != TransferStatus.ISSUED or letter is None:
             unusable.append(f"{member.name}：{transfer.status_label}")
@@ -168,9 +169,9 @@ def do_request_letters(
     try:
         chosen = LetterMode(mode)
     except ValueError:
-        raise TransferInvalid({"mode": "请选择打印方式：打印介绍信或套打"}) from None
+        raise TransferInvalid({"mode": _("请选择打印方式：打印介绍信或套打")}) from None
     if not transfer_ids:
-        raise TransferInvalid({"ids": "请至少选择一份已开具的介绍信"})
+        raise TransferInvalid({"ids": _("请至少选择一份已开具的介绍信")})
     if len(transfer_ids) > MAX_LETTERS:
         raise TransferInvalid({"ids": f"一次最多打印{MAX_LETTERS}份介绍信，请分批打印"})
     rows = _transfers(session, actor, transfer_ids)

@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String, Text, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -36,16 +37,16 @@ class TransferStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    TransferStatus.DRAFT: "草稿",
-    TransferStatus.PENDING_BRANCH: "已提交（待支部审批）",
-    TransferStatus.PENDING_TOWNSHIP: "待乡镇党委审批",
-    TransferStatus.PENDING_COUNTY: "待县委组织部审批",
-    TransferStatus.RETURNED: "退回修改",
-    TransferStatus.ISSUED: "已开具",
-    TransferStatus.RECEIVED: "已接收",
-    TransferStatus.RECEIPTED: "回执已确认",
-    TransferStatus.WITHDRAWN: "已撤回",
-    TransferStatus.REFUSED: "已拒收",
+    TransferStatus.DRAFT: lazy_gettext("草稿"),
+    TransferStatus.PENDING_BRANCH: lazy_gettext("已提交（待支部审批）"),
+    TransferStatus.PENDING_TOWNSHIP: lazy_gettext("待乡镇党委审批"),
+    TransferStatus.PENDING_COUNTY: lazy_gettext("待县委组织部审批"),
+    TransferStatus.RETURNED: lazy_gettext("退回修改"),
+    TransferStatus.ISSUED: lazy_gettext("已开具"),
+    TransferStatus.RECEIVED: lazy_gettext("已接收"),
+    TransferStatus.RECEIPTED: lazy_gettext("回执已确认"),
+    TransferStatus.WITHDRAWN: lazy_gettext("已撤回"),
+    TransferStatus.REFUSED: lazy_gettext("已拒收"),
 }
 
 # a member has at most one transfer in these states (the database says so: uq_transfers_open)
@@ -75,7 +76,11 @@ class Step(enum.StrEnum):
     COUNTY = "county"
 
 
-STEP_LABELS = {Step.BRANCH: "党支部", Step.TOWNSHIP: "乡镇党委", Step.COUNTY: "县委组织部"}
+STEP_LABELS = {
+    Step.BRANCH: lazy_gettext("党支部"),
+    Step.TOWNSHIP: lazy_gettext("乡镇党委"),
+    Step.COUNTY: lazy_gettext("县委组织部"),
+}
 STEP_OF = {
     TransferStatus.PENDING_BRANCH: Step.BRANCH,
     TransferStatus.PENDING_TOWNSHIP: Step.TOWNSHIP,
@@ -208,9 +213,9 @@ class IncomingStatus(enum.StrEnum):
 
 
 INCOMING_LABELS = {
-    IncomingStatus.WAITING: "待接收",
-    IncomingStatus.RECEIVED: "已接收",
-    IncomingStatus.REFUSED: "已拒收",
+    IncomingStatus.WAITING: lazy_gettext("待接收"),
+    IncomingStatus.RECEIVED: lazy_gettext("已接收"),
+    IncomingStatus.REFUSED: lazy_gettext("已拒收"),
 }
 
 

@@ -4,30 +4,36 @@ setting ``letter_positions``; every change is audited."""
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from tenants.models import Township
 from webapp.audit.services import record
 from webapp.transfers.letters import DEFAULT_POSITIONS, PAGE_MM, positions
 
-PARTS = {"stub": "存根", "letter": "介绍信", "receipt": "回执"}
+PARTS = {
+    "stub": lazy_gettext("存根"),
+    "letter": lazy_gettext("介绍信"),
+    "receipt": lazy_gettext("回执"),
+}
 FIELDS = {
-    "number": "编号",
-    "name": "姓名",
-    "gender": "性别",
-    "age": "年龄",
-    "ethnicity": "民族",
-    "standing": "正式/预备",
-    "id_number": "身份证号",
-    "from_org": "转出组织",
-    "to_org": "接收组织",
-    "dues_year": "党费交至·年",
-    "dues_month": "党费交至·月",
-    "days": "有效天数",
-    "year": "日期·年",
-    "month": "日期·月",
-    "day": "日期·日",
-    "addressee": "抬头",
+    "number": lazy_gettext("编号"),
+    "name": lazy_gettext("姓名"),
+    "gender": lazy_gettext("性别"),
+    "age": lazy_gettext("年龄"),
+    "ethnicity": lazy_gettext("民族"),
+    "standing": lazy_gettext("正式/预备"),
+    "id_number": lazy_gettext("身份证号"),
+    "from_org": lazy_gettext("转出组织"),
+    "to_org": lazy_gettext("接收组织"),
+    "dues_year": lazy_gettext("党费交至·年"),
+    "dues_month": lazy_gettext("党费交至·月"),
+    "days": lazy_gettext("有效天数"),
+    "year": lazy_gettext("日期·年"),
+    "month": lazy_gettext("日期·月"),
+    "day": lazy_gettext("日期·日"),
+    "addressee": lazy_gettext("抬头"),
 }
 
 
@@ -65,8 +71,11 @@ def do_set_positions(
             x = _number(form.get(f"{key}.x", default[0]), PAGE_MM[0])
             y = _number(form.get(f"{key}.y", default[1]), PAGE_MM[1])
             if x is None or y is None:
-                errors[key] = (
-                    f"{label(key)}：横向应为0至{PAGE_MM[0]}、纵向应为0至{PAGE_MM[1]}的毫米数"
+                errors[key] = _(
+                    "%(value)s：横向应为0至%(value2)s、纵向应为0至%(value3)s的毫米数",
+                    value=label(key),
+                    value2=PAGE_MM[0],
+                    value3=PAGE_MM[1],
                 )
             elif [x, y] != default:
                 custom[key] = [x, y]

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, make_response, render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tenants.context import reading_context, system_context_unsafe
@@ -33,12 +34,12 @@ class LetterView:
 
 def _state(letter: Letter, transfer: Transfer, today: date) -> tuple[str, str]:
     if letter.voided_on is not None or transfer.status in VOID:
-        return "void", "已作废"
+        return "void", _("已作废")
     if transfer.status in RECEIVED:
-        return "received", "已接收"
+        return "received", _("已接收")
     if letter.valid_until < today:
-        return "expired", "已过有效期"
-    return "valid", "有效"
+        return "expired", _("已过有效期")
+    return "valid", _("有效")
 
 
 def letter_view(token: str, today: date | None = None) -> LetterView | None:

@@ -2,13 +2,14 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from webapp.members.models import Member
 from webapp.transfers.models import OPEN, Approval, Step, Transfer, TransferStatus
 
-STUB = "该党员的组织关系已转出，本镇只保留转出记录，不能修改"
+STUB = lazy_gettext("该党员的组织关系已转出，本镇只保留转出记录，不能修改")
 QUEUES = {
     Step.BRANCH: TransferStatus.PENDING_BRANCH,
     Step.TOWNSHIP: TransferStatus.PENDING_TOWNSHIP,

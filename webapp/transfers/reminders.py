@@ -6,6 +6,7 @@ transfer and step: the period names the transfer (and the letter version, or the
 from collections.abc import Iterator
 from datetime import timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -128,7 +129,11 @@ def refused(session: Session, ctx: RuleContext) -> Iterator[Due]:
             )
 
 
-LETTER = {"name": "党员姓名", "number": "介绍信编号", "township": "乡镇名称"}
+LETTER = {
+    "name": lazy_gettext("党员姓名"),
+    "number": lazy_gettext("介绍信编号"),
+    "township": lazy_gettext("乡镇名称"),
+}
 WAITING_SMS = (
     "${sender}开具的${name}同志的组织关系介绍信（${number}，有效期至${valid_until}）"
     "尚未接收，请登录连心办理接收或拒收。" + SIGNED
@@ -155,16 +160,22 @@ def _templates(subject: str, body: str) -> dict[Channel, MessageTemplate]:
 register(
     Rule(
         key="transfer.letter_waiting",
-        label="转入介绍信待接收提醒",
-        audience="接收乡镇的组织委员",
-        description="其他乡镇开往本镇支部的介绍信开具后超过设定天数仍未接收或拒收的，提醒本镇办理；"
-        "每封介绍信提醒一次。",
-        placeholders={**LETTER, "sender": "转出组织", "valid_until": "有效期至"},
+        label=lazy_gettext("转入介绍信待接收提醒"),
+        audience=lazy_gettext("接收乡镇的组织委员"),
+        description=lazy_gettext(
+            "其他乡镇开往本镇支部的介绍信开具后超过设定天数仍未接收或拒收的，提醒本镇办理；"
+            "每封介绍信提醒一次。"
+        ),
+        placeholders={
+            **LETTER,
+            "sender": lazy_gettext("转出组织"),
+            "valid_until": lazy_gettext("有效期至"),
+        },
         templates=_templates("转入介绍信待接收", WAITING_SMS),
         due=letters_waiting,
         period_key=day_period,
         lead_days=3,
-        lead_label="开具后几天仍未接收时提醒",
+        lead_label=lazy_gettext("开具后几天仍未接收时提醒"),
         lead_range=(0, 60),
         channels=(Channel.INAPP, Channel.EMAIL),
     )
@@ -173,16 +184,22 @@ register(
 register(
     Rule(
         key="transfer.member_not_reported",
-        label="持介绍信报到提醒",
-        audience="转出的党员",
-        description="介绍信开具后超过设定天数，接收组织仍未接收的，提醒党员持介绍信报到；"
-        "每个版本的介绍信提醒一次。",
-        placeholders={**LETTER, "organisation": "接收组织", "valid_until": "有效期至"},
+        label=lazy_gettext("持介绍信报到提醒"),
+        audience=lazy_gettext("转出的党员"),
+        description=lazy_gettext(
+            "介绍信开具后超过设定天数，接收组织仍未接收的，提醒党员持介绍信报到；"
+            "每个版本的介绍信提醒一次。"
+        ),
+        placeholders={
+            **LETTER,
+            "organisation": lazy_gettext("接收组织"),
+            "valid_until": lazy_gettext("有效期至"),
+        },
         templates=_templates("请持组织关系介绍信报到", REPORT_SMS),
         due=member_not_reported,
         period_key=day_period,
         lead_days=7,
-        lead_label="开具后几天提醒",
+        lead_label=lazy_gettext("开具后几天提醒"),
         lead_range=(0, 60),
     )
 )
@@ -190,14 +207,16 @@ register(
 register(
     Rule(
         key="transfer.escalated",
-        label="转接逾期上报县委组织部",
-        audience="县级协调员",
-        description="介绍信开具后超过“转接催办上报天数”（乡镇设置）仍未接收的，告知县委组织部；"
-        "每次转接上报一次。",
+        label=lazy_gettext("转接逾期上报县委组织部"),
+        audience=lazy_gettext("县级协调员"),
+        description=lazy_gettext(
+            "介绍信开具后超过“转接催办上报天数”（乡镇设置）仍未接收的，告知县委组织部；"
+            "每次转接上报一次。"
+        ),
         placeholders={
             **LETTER,
-            "organisation": "接收组织",
-            "days": "已开具天数",
+            "organisation": lazy_gettext("接收组织"),
+            "days": lazy_gettext("已开具天数"),
         },
         templates=_templates("组织关系转接逾期未办结", ESCALATE_SMS),
         due=escalated,
@@ -209,14 +228,16 @@ register(
 register(
     Rule(
         key="transfer.refused",
-        label="介绍信被拒收通知",
-        audience="转出乡镇的组织委员和县级协调员",
-        description="接收组织拒收本镇开具的介绍信时，把拒收原因告知本镇和县委组织部；每次拒收通知一次。",
+        label=lazy_gettext("介绍信被拒收通知"),
+        audience=lazy_gettext("转出乡镇的组织委员和县级协调员"),
+        description=lazy_gettext(
+            "接收组织拒收本镇开具的介绍信时，把拒收原因告知本镇和县委组织部；每次拒收通知一次。"
+        ),
         placeholders={
-            "name": "党员姓名",
-            "organisation": "接收组织",
-            "reason": "拒收原因",
-            "township": "乡镇名称",
+            "name": lazy_gettext("党员姓名"),
+            "organisation": lazy_gettext("接收组织"),
+            "reason": lazy_gettext("拒收原因"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates=_templates("组织关系介绍信被拒收", REFUSED_SMS),
         due=refused,

@@ -8,6 +8,8 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,7 +43,7 @@ TRANSFER_SETTINGS = {
 }
 EDITABLE = (TransferStatus.DRAFT, TransferStatus.RETURNED)
 WITHDRAWABLE = (TransferStatus.DRAFT, TransferStatus.PENDING_BRANCH, TransferStatus.RETURNED)
-STALE = "该转接已被他人处理或状态已变化，请刷新后查看"
+STALE = lazy_gettext("该转接已被他人处理或状态已变化，请刷新后查看")
 
 
 class TransferInvalid(ValueError):
@@ -85,15 +87,19 @@ def _target_problems(
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if member.status not in ACTIVE:
-        errors["member"] = "该党员不在本镇党员名册上（已转出或去世），不能转接"
+        errors["member"] = _("该党员不在本镇党员名册上（已转出或去世），不能转接")
     if organisation is None:
-        errors["organisation_id"] = "请从组织目录中选择接收组织"
+        errors["organisation_id"] = _("请从组织目录中选择接收组织")
     elif not organisation.accepting:
-        errors["organisation_id"] = f"{organisation.name}目前不接收党员，请选择其他组织"
+        errors["organisation_id"] = _(
+            "%(name)s目前不接收党员，请选择其他组织", name=organisation.name
+        )
     elif organisation.branch_id == member.branch_id:
-        errors["organisation_id"] = "接收组织不能是该党员所在的本支部"
+        errors["organisation_id"] = _("接收组织不能是该党员所在的本支部")
     elif organisation.branch_id is not None and organisation.owner_township_id == township.id:
-        errors["organisation_id"] = "本镇支部之间的调整请在党员信息中修改所在支部，无需开具介绍信"
+        errors["organisation_id"] = _(
+            "本镇支部之间的调整请在党员信息中修改所在支部，无需开具介绍信"
+        )
     return errors
 
 
@@ -132,7 +138,7 @@ def do_create(
     organisation = _organisation(session, data.get("organisation_id"))
     errors = _target_problems(session, township, member, organisation)
     if not errors and open_transfer(session, member.id) is not None:
-        errors["member"] = "该党员已有未办结的组织关系转接，请先办结或撤回"
+        errors["member"] = _("该党员已有未办结的组织关系转接，请先办结或撤回")
     if errors:
         raise TransferInvalid(errors)
     transfer = Transfer(
@@ -154,7 +160,9 @@ def _commit(session: Session) -> None:
         session.commit()
     except IntegrityError as exc:  # uq_transfers_open: a second open transfer at the same moment
         session.rollback()
-        raise TransferInvalid({"member": "该党员已有未办结的组织关系转接，请先办结或撤回"}) from exc
+        raise TransferInvalid(
+            {"member": _("该党员已有未办结的组织关系转接，请先办结或撤回")}
+        ) from exc
 
 
 def do_update(
@@ -162,7 +170,7 @@ def do_update(
 ) -> Transfer:
     """Change the receiving organisation or the reason, while a draft or returned for edits."""
     if transfer.status not in EDITABLE:
-        raise TransferInvalid({"status": "只有草稿或退回修改的转接可以修改"})
+        raise TransferInvalid({"status": _("只有草稿或退回修改的转接可以修改")})
     organisation = _organisation(session, data.get("organisation_id"))
     member = session.get(Member, transfer.member_id)
     errors = _target_problems(session, township, member, organisation)
@@ -217,7 +225,7 @@ def do_withdraw(session: Session, actor: Any, transfer: Transfer) -> Transfer:
         select(Approval.id).where(Approval.transfer_id == transfer.id, Approval.approved)
     )
     if approved is not None or transfer.status not in WITHDRAWABLE:
-        raise TransferInvalid({"status": "已有审批通过的转接不能撤回，请联系审批人退回修改"})
+        raise TransferInvalid({"status": _("已有审批通过的转接不能撤回，请联系审批人退回修改")})
     move_status(session, transfer, WITHDRAWABLE, status=TransferStatus.WITHDRAWN)
     audit_transfer(session, actor, transfer, "transfer.withdrawn")
     session.commit()
@@ -247,10 +255,16 @@ def do_decide(
     if transfer.step != step:
         current = STEP_LABELS[transfer.step] if transfer.step else transfer.status_label
         raise TransferInvalid(
-            {"status": f"该转接当前在“{current}”环节，不能由{STEP_LABELS[step]}审批"}
+            {
+                "status": _(
+                    "该转接当前在“%(current)s”环节，不能由%(value)s审批",
+                    current=current,
+                    value=STEP_LABELS[step],
+                )
+            }
         )
     if not approve and not note:
-        raise TransferInvalid({"note": "退回修改时请写明需要修改的内容"})
+        raise TransferInvalid({"note": _("退回修改时请写明需要修改的内容")})
     if approve:
         target = _next_status(transfer, step)
         if target == TransferStatus.ISSUED:
@@ -331,7 +345,7 @@ def do_reissue(
 ) -> Transfer:
     """重新开具: a new version with a new validity; the old version is void."""
     if transfer.status != TransferStatus.ISSUED:
-        raise TransferInvalid({"status": "只有已开具、尚未接收的介绍信可以重新开具"})
+        raise TransferInvalid({"status": _("只有已开具、尚未接收的介绍信可以重新开具")})
     move_status(session, transfer, (TransferStatus.ISSUED,), status=TransferStatus.ISSUED)
     old = current_letter(session, transfer)
     if old is not None:

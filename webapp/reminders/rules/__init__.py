@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from notifications.models import Channel, RecipientKind
@@ -95,7 +96,7 @@ class Rule:
     period_key: Callable[[date], str]
     description: str = ""
     lead_days: int = 0
-    lead_label: str = "提前天数"
+    lead_label: str = lazy_gettext("提前天数")
     lead_range: tuple[int, int] = (0, 90)
     urgent: bool = False
     essential: bool = False

@@ -4,6 +4,7 @@ whereabouts are unknown (to the township's officers)."""
 from collections.abc import Iterator
 from datetime import timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -58,15 +59,17 @@ def overdue_returns(session: Session, ctx: RuleContext) -> Iterator[Due]:
 register(
     Rule(
         key="departure.overdue",
-        label="预计返回日期已过，提醒报告去向",
-        audience="流动党员",
-        description="外出登记的预计返回日期已过而尚未登记返回的党员，提醒其向支部报告目前去向；"
-        "预计返回日期改动后，到新日期仍未返回才会再次提醒。",
+        label=lazy_gettext("预计返回日期已过，提醒报告去向"),
+        audience=lazy_gettext("流动党员"),
+        description=lazy_gettext(
+            "外出登记的预计返回日期已过而尚未登记返回的党员，提醒其向支部报告目前去向；"
+            "预计返回日期改动后，到新日期仍未返回才会再次提醒。"
+        ),
         placeholders={
-            "name": "党员姓名",
-            "expected_return": "预计返回日期",
-            "days_overdue": "已超过天数",
-            "township": "乡镇名称",
+            "name": lazy_gettext("党员姓名"),
+            "expected_return": lazy_gettext("预计返回日期"),
+            "days_overdue": lazy_gettext("已超过天数"),
+            "township": lazy_gettext("乡镇名称"),
         },
         templates={
             Channel.SMS: MessageTemplate("", OVERDUE_SMS),
@@ -81,7 +84,7 @@ register(
         due=overdue_returns,
         period_key=day_period,
         lead_days=0,
-        lead_label="预计返回日期过后几天提醒",
+        lead_label=lazy_gettext("预计返回日期过后几天提醒"),
         lead_range=(0, 60),
         essential=True,
     )
@@ -132,15 +135,15 @@ def unknown_whereabouts(session: Session, ctx: RuleContext) -> Iterator[Due]:
 register(
     Rule(
         key="whereabouts.unknown_digest",
-        label="去向不明党员周报",
-        audience="镇党委组织委员",
-        description="每周一次，向乡镇管理员汇总目前在外但去向不明的流动党员名单。",
+        label=lazy_gettext("去向不明党员周报"),
+        audience=lazy_gettext("镇党委组织委员"),
+        description=lazy_gettext("每周一次，向乡镇管理员汇总目前在外但去向不明的流动党员名单。"),
         placeholders={
-            "name": "接收人姓名",
-            "count": "去向不明人数",
-            "names": "名单（前20人）",
-            "township": "乡镇名称",
-            "week": "周次",
+            "name": lazy_gettext("接收人姓名"),
+            "count": lazy_gettext("去向不明人数"),
+            "names": lazy_gettext("名单（前20人）"),
+            "township": lazy_gettext("乡镇名称"),
+            "week": lazy_gettext("周次"),
         },
         templates={
             Channel.EMAIL: MessageTemplate(
@@ -160,7 +163,7 @@ register(
         due=unknown_whereabouts,
         period_key=week_period,
         lead_days=1,
-        lead_label="每周第几天发送（1=周一，7=周日）",
+        lead_label=lazy_gettext("每周第几天发送（1=周一，7=周日）"),
         lead_range=(1, 7),
         channels=(Channel.INAPP, Channel.EMAIL),
     )

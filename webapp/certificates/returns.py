@@ -28,6 +28,20 @@ FIELD = "certificate"
 RETURN_NOTE = "返回登记时交回"  # stored on the certificate as written
 
 
+def leave_valid(
+    session: Session, cert: Certificate, status: CertificateStatus, on: date, notes: str
+) -> bool:
+    """Compare-and-set: only a certificate that is still valid changes (two clerks, one card);
+    False when it had already left service."""
+    changed = session.execute(
+        update(Certificate)
+        .where(Certificate.id == cert.id, Certificate.status == CertificateStatus.VALID)
+        .values(status=status, status_on=on, status_notes=notes, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return changed.rowcount == 1
+
+
 def choice_problem(session: Session, member: Member, choice: Any) -> str | None:
     """The message for the certificate field of a 返回登记, or None when it is in order."""
     if valid_certificate(session, member.id) is None:
@@ -50,17 +64,10 @@ def settle_on_return(
         return
     before = snapshot(cert, Certificate.AUDIT_FIELDS)
     if choice == HAND_BACK:
-        session.execute(
-            update(Certificate)
-            .where(Certificate.id == cert.id, Certificate.status == CertificateStatus.VALID)
-            .values(
-                status=CertificateStatus.RETURNED,
-                status_on=max(returned_on, cert.issued_on),
-                status_notes=RETURN_NOTE,
-                updated_at=utcnow(),
-            )
-            .execution_options(synchronize_session="fetch")
-        )
+        if not leave_valid(
+            session, cert, CertificateStatus.RETURNED, max(returned_on, cert.issued_on), note
+        ):
+            return  # another clerk changed the card a moment ago: it is no longer ours to close
         action = "certificate.returned"
     else:
         action = "certificate.kept_on_return"

@@ -5,11 +5,10 @@ from datetime import date
 from typing import Any, NoReturn
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tenants.db import utcnow
 from tenants.models import Township
 from webapp.audit.services import record, snapshot
 from webapp.auth.permissions import can
@@ -24,6 +23,7 @@ from webapp.certificates.models import (
     verify_months,
 )
 from webapp.certificates.queries import valid_certificate
+from webapp.certificates.returns import leave_valid
 from webapp.departures.queries import current_departure
 from webapp.departures.services import destination_fields
 from webapp.inputs import as_id
@@ -281,14 +281,8 @@ def do_replace(
 def _leave_valid(
     session: Session, cert: Certificate, status: CertificateStatus, on: date, notes: str
 ) -> None:
-    """Compare-and-set: only a certificate that is still valid changes (two clerks, one card)."""
-    changed = session.execute(
-        update(Certificate)
-        .where(Certificate.id == cert.id, Certificate.status == CertificateStatus.VALID)
-        .values(status=status, status_on=on, status_notes=notes, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
-    if changed.rowcount != 1:
+    """The compare-and-set of returns.leave_valid, refused when another clerk got there first."""
+    if not leave_valid(session, cert, status, on, notes):
         _refuse(session, {"status": _("该证状态刚被他人修改，请刷新页面后重试")})
 
 

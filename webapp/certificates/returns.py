@@ -65,7 +65,7 @@ def settle_on_return(
     before = snapshot(cert, Certificate.AUDIT_FIELDS)
     if choice == HAND_BACK:
         if not leave_valid(
-            session, cert, CertificateStatus.RETURNED, max(returned_on, cert.issued_on), note
+            session, cert, CertificateStatus.RETURNED, max(returned_on, cert.issued_on), RETURN_NOTE
         ):
             return  # another clerk changed the card a moment ago: it is no longer ours to close
         action = "certificate.returned"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from alembic import command
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, pool, select, text
 
 from migrations import alembic_config
 from tenants.context import system_context_unsafe
@@ -28,6 +28,32 @@ def _embedded_redis(app: Flask) -> subprocess.Popen[bytes] | None:
     from webapp.embedded import ensure_embedded_redis
 
     return ensure_embedded_redis(Path(app.instance_path))
+
+
+OWN_TABLES = text(
+    "SELECT quote_ident(tablename) FROM pg_tables"
+    " WHERE schemaname = current_schema() AND tableowner = current_user ORDER BY tablename"
+)
+
+
+def analyze_as_owner(database_url: str) -> int:
+    """Planner statistics after a bulk load, on PostgreSQL; returns how many tables got them.
+
+    Autovacuum would gather them only a while later, and until then PostgreSQL plans for empty
+    tables. Only a table's owner may ANALYZE it, and the app's own connections assume the
+    non-owner role, so this connects as the migrations do: as DATABASE_URL's user.
+    """
+    if not database_url.startswith("postgresql"):
+        return 0
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            tables = list(conn.scalars(OWN_TABLES))
+            if tables:  # a bare ANALYZE would be the whole database
+                conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+    finally:
+        engine.dispose()
+    return len(tables)
 
 
 @click.group()
@@ -77,8 +103,12 @@ def demo(if_empty: bool, quiet: bool, scale: int | None) -> None:
                 f"scale data loaded: {result.members:,} members, {result.departures:,} trips "
                 f"in {result.seconds:.0f}s; statistics township: {result.bench_slug}"
             )
-            return
-        load_demo(db.session)
+        else:
+            load_demo(db.session)
+        db.session.remove()
+    analyze_as_owner(app.config["DATABASE_URL"])
+    if scale is not None:
+        return
     click.echo("demo data loaded")
     if quiet:
         return

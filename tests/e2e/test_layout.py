@@ -28,6 +28,22 @@ GROUP_PAGES = [
     ("统计报表", "支部目标考核", "支部目标考核"),
     ("设置", "操作日志", "操作日志"),
 ]
+# the first day's links (issue 11): label, endpoint, group, heading, roles that see it
+READERS = (
+    Role.TOWNSHIP_ADMIN,
+    Role.BRANCH_SECRETARY,
+    Role.COMMITTEE_MEMBER,
+    Role.COUNTY_COORDINATOR,
+)
+MANAGERS = (Role.TOWNSHIP_ADMIN, Role.BRANCH_SECRETARY)
+FIRST_DAY_LINKS = [
+    ("组织目录", "directory.index", "登记", "组织目录", READERS),
+    ("流入地管理", "placements.index", "日常管理", "流入地管理", READERS),
+    ("流入党员", "inflow.index", "日常管理", "流入党员", MANAGERS),
+    ("转接", "transfers.index", "日常管理", "组织关系转接", (*MANAGERS, Role.COUNTY_COORDINATOR)),
+    ("转入本镇", "incoming.index", "日常管理", "转入本镇", MANAGERS),
+    ("家庭帮扶", "support.index_support", "教育", "家庭帮扶", READERS),
+]
 PHONE_PAGES = [
     "members.index",
     "departures.index",
@@ -208,3 +224,42 @@ def test_officer_menu_keeps_api_tokens(page: Page, world) -> None:
     log_in(page, world.a.users[Role.TOWNSHIP_ADMIN])
     page.locator(".usermenu summary").click()
     expect(page.locator(".usermenu .menu").get_by_role("link", name="API令牌")).to_be_visible()
+
+
+def _nav_hrefs(page: Page) -> set[str]:
+    return set(page.eval_on_selector_all(".mainnav a", "(links) => links.map((a) => a.pathname)"))
+
+
+def test_first_day_links_follow_the_permissions(
+    page: Page, world, live_server: LiveServer, artifacts: Path
+) -> None:
+    tw = world.a
+    paths = _paths(live_server, tw.township.slug, [e for _, e, _, _, _ in FIRST_DAY_LINKS])
+    home = _paths(live_server, tw.township.slug, ["township.home"])[0]
+    users = {**tw.users, Role.COUNTY_COORDINATOR: world.coordinator_a}
+    seen: dict[Role, set[str]] = {}
+    for role, user in users.items():
+        page.context.clear_cookies()
+        log_in(page, user)
+        page.goto(home)
+        hrefs = seen[role] = _nav_hrefs(page)
+        for (label, _, _, _, roles), path in zip(FIRST_DAY_LINKS, paths, strict=True):
+            assert (path in hrefs) == (role in roles), f"{label} for {role.value}: {hrefs}"
+    assert home in seen[Role.MEMBER] and not seen[Role.MEMBER] & set(paths)
+
+    page.set_viewport_size(LAPTOP)
+    page.context.clear_cookies()
+    log_in(page, tw.users[Role.TOWNSHIP_ADMIN])
+    nav = page.locator(".mainnav")
+    for label, _, group, heading, _ in FIRST_DAY_LINKS:
+        nav.locator("summary", has_text=group).click()
+        menu = nav.locator("details[open] .navmenu")
+        box = menu.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= LAPTOP["height"], (group, box)
+        menu.get_by_role("link", name=label, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        expect(nav.locator("details.on > summary")).to_have_text(group)
+        expect(nav.locator(".navmenu a.on")).to_have_text(label)
+        assert len(set(_top_level_offsets(page))) == 1
+    nav.locator("summary", has_text="日常管理").click()
+    page.screenshot(path=artifacts / "layout-nav-first-day.png")

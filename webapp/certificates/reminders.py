@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from notifications.models import Channel
 from notifications.templates import MessageTemplate
+from webapp.certificates.checks import ON_REGISTER
 from webapp.certificates.models import Certificate, CertificateStatus
 from webapp.certificates.queries import DueFilters, due_certificates
-from webapp.certificates.services import ON_REGISTER, verify_months
+from webapp.certificates.services import verify_months
 from webapp.members.models import Member
 from webapp.reminders.rules import (
     Due,

@@ -1,6 +1,6 @@
-"""Certificate writes: issue, replace, verify, report lost, hand back; each validated and audited."""
+"""Certificate writes: issue, replace, verify, report lost, hand back; each validated
+(webapp/certificates/checks.py) and audited, all or nothing."""
 
-import re
 from datetime import date
 from typing import Any, NoReturn
 
@@ -11,10 +11,15 @@ from sqlalchemy.orm import Session
 
 from tenants.models import Township
 from webapp.audit.services import record, snapshot
-from webapp.auth.permissions import can
-from webapp.branches.models import Branch
+from webapp.certificates.checks import (
+    CertificateInvalid,
+    issue_problems,
+    replacement_problems,
+    status_change_problems,
+    text_of,
+    verification_problems,
+)
 from webapp.certificates.models import (
-    STATUS_LABELS,
     Certificate,
     CertificateStatus,
     Verification,
@@ -26,20 +31,7 @@ from webapp.certificates.queries import valid_certificate
 from webapp.certificates.returns import leave_valid
 from webapp.departures.queries import current_departure
 from webapp.departures.services import destination_fields
-from webapp.inputs import as_id
-from webapp.members.models import Member, MemberStatus
-
-NUMBER_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,31}$")
-MAX_VALID_MONTHS = 60
-ON_REGISTER = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
-
-
-class CertificateInvalid(ValueError):
-    """Field name -> Chinese message; nothing was written."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+from webapp.members.models import Member
 
 
 def next_number(session: Session, township: Township, year: int) -> str:
@@ -64,84 +56,13 @@ def issue_defaults(session: Session, member: Member, today: date | None = None) 
     }
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    return (data.get(key) or "").strip()
-
-
-def _check_day(errors: dict[str, str], key: str, value: Any, label: str) -> bool:
-    if not isinstance(value, date):
-        errors[key] = _("请填写%(label)s", label=label)
-        return False
-    if value > date.today():
-        errors[key] = _("%(label)s不能晚于今天", label=label)
-        return False
-    return True
-
-
-def _number_problem(session: Session, number: str) -> str | None:
-    if not NUMBER_RE.match(number):
-        return _("证号只能包含数字、字母和“-”，最长32位")
-    if session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
-        return _("该证号已被使用，请换一个或留空自动编号")
-    return None
-
-
-def issue_problems(
-    session: Session, actor: Any, member: Member, data: dict[str, Any], replacing: bool = False
-) -> dict[str, str]:
-    """Field -> message for everything wrong with an issue (or a replacement); no writes."""
-    errors: dict[str, str] = {}
-    if member.status not in ON_REGISTER:
-        errors["member_id"] = _(
-            "该党员状态为“%(status_label)s”，不能发证", status_label=member.status_label
-        )
-    elif not can(actor, "certificate.manage", member.branch_id):
-        errors["member_id"] = _("您只能为本支部的党员发证")
-    elif not replacing:
-        held = valid_certificate(session, member.id)
-        if held is not None:
-            errors["member_id"] = _(
-                "该党员已持有有效的流动党员证（%(number)s），如需换证请使用“换证”",
-                number=held.number,
-            )
-    number = _text(data, "number").upper()
-    if number and (problem := _number_problem(session, number)):
-        errors["number"] = problem
-    issued, expires = data.get("issued_on"), data.get("expires_on")
-    if _check_day(errors, "issued_on", issued, _("发证日期")) and issued < member.join_date:
-        errors["issued_on"] = _(
-            "发证日期不能早于入党日期（%(join_date)s）", join_date=member.join_date
-        )
-    if not isinstance(expires, date):
-        errors["expires_on"] = _("请填写有效期至")
-    elif isinstance(issued, date) and expires <= issued:
-        errors["expires_on"] = _("有效期至应晚于发证日期")
-    elif isinstance(issued, date) and expires > add_months(issued, MAX_VALID_MONTHS):
-        errors["expires_on"] = _("有效期不能超过5年")
-    reason = _text(data, "reason")
-    if not reason:
-        errors["reason"] = _("请填写外出事由，如：外出务工")
-    elif len(reason) > 100:
-        errors["reason"] = _("外出事由不能超过100个字符")
-    if len(_text(data, "destination")) > 200:
-        errors["destination"] = _("外出去向不能超过200个字符")
-    inflow = data.get("inflow_branch_id")
-    if inflow not in (None, "", 0):
-        branch = session.get(Branch, as_id(inflow)) if as_id(inflow) else None
-        if branch is None:
-            errors["inflow_branch_id"] = _("请选择本乡镇的支部，或留空")
-        elif branch.id == member.branch_id:
-            errors["inflow_branch_id"] = _("流入地支部不能是党员所在的支部")
-    return errors
-
-
 def _new_certificate(
     session: Session, actor: Any, township: Township, member: Member, data: dict[str, Any]
 ) -> Certificate:
     """Build the row; the destination is copied from the current trip when it is the same text."""
     trip = current_departure(session, member)
     stint = trip.stints[-1] if trip and trip.stints else None
-    destination = _text(data, "destination")
+    destination = text_of(data, "destination")
     if stint is not None and destination == stint.address:
         code = stint.destination_code
     else:
@@ -149,14 +70,14 @@ def _new_certificate(
     inflow = data.get("inflow_branch_id")
     return Certificate(
         tenant_id=township.id,
-        number=_text(data, "number").upper(),
+        number=text_of(data, "number").upper(),
         member_id=member.id,
         branch_id=member.branch_id,
         inflow_branch_id=int(inflow) if inflow else None,
         departure_id=trip.id if trip else None,
         issued_on=data["issued_on"],
         expires_on=data["expires_on"],
-        reason=_text(data, "reason"),
+        reason=text_of(data, "reason"),
         destination=destination,
         destination_code=code,
         status=CertificateStatus.VALID,
@@ -226,35 +147,6 @@ def do_issue(
     return cert
 
 
-def _status_refusal(cert: Certificate, doing: str) -> str:
-    return _("该证%(value)s，不能%(doing)s", value=STATUS_LABELS[cert.status], doing=doing)
-
-
-def replacement_problems(
-    session: Session, actor: Any, old: Certificate, data: dict[str, Any]
-) -> dict[str, str]:
-    """Field -> message for a 换证: only a valid or lost card not yet replaced, with a valid new one."""
-    if old.replaced_by_id is not None:
-        return {"member_id": _("该证已换发新证，请在新证上操作")}
-    if old.status not in (CertificateStatus.VALID, CertificateStatus.LOST):
-        return {"member_id": _status_refusal(old, _("换证"))}
-    errors = issue_problems(session, actor, old.member, data, replacing=True)
-    issued = data.get("issued_on")
-    if "issued_on" not in errors and isinstance(issued, date) and issued < old.issued_on:
-        errors["issued_on"] = _(
-            "换证日期不能早于原证的发证日期（%(issued_on)s）", issued_on=old.issued_on
-        )
-    if len(_text(data, "notes")) > 500:
-        errors["notes"] = _("换证说明不能超过500个字符")
-    if not errors and old.status == CertificateStatus.LOST:
-        held = valid_certificate(session, old.member_id)
-        if held is not None:
-            errors["member_id"] = _(
-                "该党员已持有有效的流动党员证（%(number)s）", number=held.number
-            )
-    return errors
-
-
 def do_replace(
     session: Session, actor: Any, township: Township, old: Certificate, data: dict[str, Any]
 ) -> Certificate:
@@ -264,7 +156,7 @@ def do_replace(
         raise CertificateInvalid(errors)
     member = old.member
     before = _audit_view(old)
-    notes = _text(data, "notes")
+    notes = text_of(data, "notes")
     if old.status == CertificateStatus.VALID:
         _leave_valid(session, old, CertificateStatus.VOIDED, data["issued_on"], notes or _("换证"))
     new = _new_certificate(session, actor, township, member, data)
@@ -296,21 +188,11 @@ def _status_change(
 ) -> Certificate:
     """挂失 or 交回: a valid certificate leaves service on a day, with notes."""
     key, label, action = spec
-    errors: dict[str, str] = {}
-    if cert.status != CertificateStatus.VALID:
-        errors["status"] = _status_refusal(cert, label)
-    day = data.get(key)
-    if _check_day(errors, key, day, _("%(label)s日期", label=label)) and day < cert.issued_on:
-        errors[key] = _(
-            "%(label)s日期不能早于发证日期（%(issued_on)s）", label=label, issued_on=cert.issued_on
-        )
-    notes = _text(data, "notes")
-    if len(notes) > 500:
-        errors["notes"] = _("说明不能超过500个字符")
+    errors = status_change_problems(cert, data, key, label)
     if errors:
         raise CertificateInvalid(errors)
     before = _audit_view(cert)
-    _leave_valid(session, cert, status, day, notes)
+    _leave_valid(session, cert, status, data[key], text_of(data, "notes"))
     _audit(session, actor, action, cert, before)
     session.commit()
     return cert
@@ -330,40 +212,6 @@ def do_return(session: Session, actor: Any, cert: Certificate, data: dict[str, A
     return _status_change(session, actor, cert, data, CertificateStatus.RETURNED, spec)
 
 
-def verification_problems(actor: Any, cert: Certificate, data: dict[str, Any]) -> dict[str, str]:
-    """Field -> message for a 验证; a certificate that is not valid is refused outright."""
-    if cert.status != CertificateStatus.VALID:
-        return {"status": _status_refusal(cert, _("验证"))}
-    errors: dict[str, str] = {}
-    day = data.get("verified_on")
-    if _check_day(errors, "verified_on", day, _("验证日期")):
-        if day < cert.issued_on:
-            errors["verified_on"] = _(
-                "验证日期不能早于发证日期（%(issued_on)s）", issued_on=cert.issued_on
-            )
-        elif cert.last_verified_on and day <= cert.last_verified_on:
-            errors["verified_on"] = _(
-                "验证日期应晚于上次验证日期（%(last_verified_on)s）",
-                last_verified_on=cert.last_verified_on,
-            )
-        elif day > cert.expires_on:
-            errors["verified_on"] = _(
-                "该证已于%(expires_on)s到期，请办理换证", expires_on=cert.expires_on
-            )
-    branch_id = data.get("branch_id")
-    branch_id = as_id(branch_id)
-    if branch_id not in cert.holder_branch_ids():
-        errors["branch_id"] = _("请选择该证的流出地支部或流入地支部")
-    elif not can(actor, "certificate.verify", branch_id):
-        errors["branch_id"] = _("您只能以本支部的名义验证")
-    name = _text(data, "verifier_name") or getattr(actor, "display_name", "")
-    if not name or len(name) > 32:
-        errors["verifier_name"] = _("请填写验证人姓名（不超过32个字符）")
-    if len(_text(data, "notes")) > 500:
-        errors["notes"] = _("说明不能超过500个字符")
-    return errors
-
-
 def do_verify(
     session: Session, actor: Any, township: Township, cert: Certificate, data: dict[str, Any]
 ) -> Verification:
@@ -380,8 +228,8 @@ def do_verify(
         branch_id=branch_id,
         side=VerificationSide.OUTFLOW if branch_id == cert.branch_id else VerificationSide.INFLOW,
         verified_by=getattr(actor, "id", None),
-        verifier_name=_text(data, "verifier_name") or actor.display_name,
-        notes=_text(data, "notes"),
+        verifier_name=text_of(data, "verifier_name") or actor.display_name,
+        notes=text_of(data, "notes"),
     )
     session.add(check)
     cert.last_verified_on = check.verified_on

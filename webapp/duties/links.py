@@ -1,8 +1,9 @@
 """三个一 items completed by records entered elsewhere: one fact is entered once.
 
-An attendance at a branch activity (at the home branch, at the inflow branch or online)
-completes the member's 参加一次支部活动 for that half-year; a logged phone, WeChat, video call or
-visit completes 给支部打一次电话. The item remembers its source (source_kind, source_id) and is
+An attendance at a branch activity (at the home branch, at the inflow branch or online), or a
+流入地记录 of branch life the member attended at the inflow organisation, completes the member's
+参加一次支部活动 for that half-year; a logged phone, WeChat, video call or visit completes
+给支部打一次电话. The item remembers its source (source_kind, source_id) and is
 kept in step with the records: sync_item() recomputes it from what is there now, so saving the
 same record twice changes nothing, and removing the record (or marking the member absent, or
 cancelling the activity) takes the item away again, or moves it to another record of the
@@ -35,9 +36,11 @@ from webapp.duties.models import (
 )
 from webapp.duties.periods import Half, half_of
 from webapp.members.models import Member
+from webapp.placements.models import OUTCOMES, InflowRecord, Placement, RecordKind
 
-ATTENDANCE, CONTACT, MEMBER = "attendance", "contact", "member"
-AUTO = (ATTENDANCE, CONTACT)
+ATTENDANCE, CONTACT, INFLOW, MEMBER = "attendance", "contact", "inflow_record", "member"
+AUTO = (ATTENDANCE, CONTACT, INFLOW)
+ATTENDED = OUTCOMES[RecordKind.ACTIVITY][0]  # 参加: an inflow record's "took part"
 PRESENT = (AttendanceMode.HOME, AttendanceMode.INFLOW, AttendanceMode.ONLINE)
 CALLS = (ContactChannel.PHONE, ContactChannel.WECHAT, ContactChannel.VIDEO, ContactChannel.VISIT)
 FIELDS = (*ThreeOnesItem.AUDIT_FIELDS, "source_kind", "source_id")
@@ -72,6 +75,31 @@ def _attendances(session: Session, member_id: int, half: Half) -> list[Source]:
     ]
 
 
+def _inflow_life(session: Session, member_id: int, half: Half) -> list[Source]:
+    rows = session.execute(
+        select(InflowRecord, Placement)
+        .join(Placement, Placement.id == InflowRecord.placement_id)
+        .where(
+            InflowRecord.member_id == member_id,
+            InflowRecord.kind == RecordKind.ACTIVITY,
+            InflowRecord.outcome == ATTENDED,
+            InflowRecord.happened_on >= half.start,
+            InflowRecord.happened_on <= half.end,
+        )
+        .order_by(InflowRecord.happened_on, InflowRecord.id)
+    )
+    return [
+        Source(INFLOW, r.id, r.happened_on, f"{r.title}（流入地：{p.organisation.name}）"[:200])
+        for r, p in rows
+    ]
+
+
+def _branch_life(session: Session, member_id: int, half: Half) -> list[Source]:
+    """Attendances and inflow records, by day; on the same day an attendance comes first."""
+    sources = _attendances(session, member_id, half) + _inflow_life(session, member_id, half)
+    return sorted(sources, key=lambda s: s.day)
+
+
 def _contacts(session: Session, member_id: int, half: Half) -> list[Source]:
     rows = session.scalars(
         select(Contact)
@@ -89,7 +117,7 @@ def _contacts(session: Session, member_id: int, half: Half) -> list[Source]:
     ]
 
 
-FINDERS = {ThreeOnesKind.ACTIVITY: _attendances, ThreeOnesKind.CALL: _contacts}
+FINDERS = {ThreeOnesKind.ACTIVITY: _branch_life, ThreeOnesKind.CALL: _contacts}
 
 
 def _movable(half: Half, today: date) -> bool:
@@ -225,6 +253,18 @@ def describe(session: Session, item: ThreeOnesItem) -> dict[str, Any] | None:
                 "how": contact.channel_label,
                 "endpoint": "duties.member",
                 "args": {"member_id": contact.member_id, "_anchor": "contacts"},
+            }
+    if item.source_kind == INFLOW and item.source_id is not None:
+        entry = session.get(InflowRecord, item.source_id)
+        placement = session.get(Placement, entry.placement_id) if entry else None
+        if entry is not None and placement is not None:
+            return {
+                "kind": INFLOW,
+                "title": entry.title,
+                "day": entry.happened_on,
+                "how": placement.organisation.name,
+                "endpoint": "placements.records",
+                "args": {"placement_id": placement.id},
             }
     if item.source_kind == MEMBER:
         return {"kind": MEMBER, "title": "", "day": None, "how": "", "endpoint": "", "args": {}}

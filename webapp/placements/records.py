@@ -3,7 +3,8 @@ attendance, 三个一 it witnessed, the certificate checked, dues paid there, it
 
 Each record is the home township's row. add_record() writes it in the home township's scope:
 called there directly by the home branch (for an off-platform organisation, with a scan of what
-it reported), or through crossing.record_at_home() by the inflow branch on the platform.
+it reported), or through crossing.record_at_home() by the inflow branch on the platform. Branch
+life the member attended there completes their 三个一 参加一次支部活动 (webapp/duties/links.py).
 """
 
 from datetime import date
@@ -23,6 +24,9 @@ from webapp.certificates.models import (
     VerificationSide,
     verify_months,
 )
+from webapp.duties.links import sync_for
+from webapp.duties.models import ThreeOnesKind
+from webapp.members.models import Member
 from webapp.placements.models import (
     OUTCOME_LABELS,
     OUTCOMES,
@@ -147,6 +151,9 @@ def add_record(
             "recorded_by": row.recorded_by,
         },
     )
+    if kind == RecordKind.ACTIVITY:
+        member = session.get(Member, placement.member_id)
+        sync_for(session, actor, member, ThreeOnesKind.ACTIVITY, row.happened_on)
     return row
 
 

@@ -1,6 +1,7 @@
 // Lianxin's only script (the Content-Security-Policy allows no inline code):
 // progress bars that follow a background job, confirmation before destructive forms,
-// the top bar's menus, and a filter box for long pick-lists. Every page works without it.
+// the top bar's menus, a filter box for long pick-lists, and "tick all" boxes.
+// Every page works without it.
 "use strict";
 
 document.documentElement.classList.add("js");
@@ -92,7 +93,33 @@ function boxTable(table) {
   box.append(table);
 }
 
+function namedBoxes(name) {
+  return Array.from(document.querySelectorAll(`input[type="checkbox"][name="${CSS.escape(name)}"]`))
+    .filter((box) => !box.disabled);
+}
+
+// a box with data-check-all="member_ids" ticks or unticks every box named member_ids on the
+// page, and shows whether all, some or none of them are ticked
+function setupCheckAll(master) {
+  const name = master.dataset.checkAll;
+  const reflect = () => {
+    const boxes = namedBoxes(name);
+    const ticked = boxes.filter((box) => box.checked).length;
+    master.checked = boxes.length > 0 && ticked === boxes.length;
+    master.indeterminate = ticked > 0 && ticked < boxes.length;
+  };
+  master.addEventListener("change", () => {
+    namedBoxes(name).forEach((box) => { box.checked = master.checked; });
+    master.indeterminate = false;
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target !== master && event.target.name === name) reflect();
+  });
+  reflect();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[type=checkbox][data-check-all]").forEach(setupCheckAll);
   document.querySelectorAll("main table").forEach(boxTable);
   document.querySelectorAll("[data-progress]").forEach((bar) => setBar(bar, bar.dataset.progress));
   document.querySelectorAll("[data-poll-url]").forEach(follow);
